@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Labelled allocations: PMEM blocks of a vlink, blocks of a VM's PDEV and
+ * XIRQ ranges. A label is <vlink, kind, id>; the first request fixes the
+ * block and every later request with the same label, from either end-point
+ * and across VM restarts, gets the same answer.
+ */
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "nkhv.h"
+
+static struct hv_label *label_find(struct hv *hv, uint32_t vlink,
+				   enum hv_label_kind kind, uint32_t id,
+				   uint32_t vm)
+{
+	uint32_t i;
+
+	for (i = 0; i < hv->nlabels; i++) {
+		struct hv_label *lb = &hv->labels[i];
+
+		if (lb->vlink == vlink && lb->kind == kind && lb->id == id &&
+		    (kind != HV_LABEL_PDEV || lb->vm == vm))
+			return lb;
+	}
+	return NULL;
+}
+
+/* Carve `size` bytes aligned to `align` from a region's bump allocator. */
+static int region_carve(struct hv_region *r, uint64_t size, uint64_t align,
+			uint64_t *paddr)
+{
+	uint64_t off = NKHV_ALIGN_UP(r->start + r->used, align);
+
+	if (r->fd < 0 || off > r->size || size > r->size - off)
+		return -ENOSPC;
+	r->used = off + size - r->start;
+	*paddr = r->base + off;
+	return 0;
+}
+
+/* XIRQ budget of VM index `vm` on vlink `l` and what it has used. */
+static uint32_t *xirq_budget(struct hv *hv, uint32_t vm, uint32_t l,
+			     uint32_t *limit)
+{
+	struct hv_vlink *vl = &hv->vlinks[l];
+
+	*limit = 0;
+	if (vl->s_vm == vm && vl->c_vm == vm) {
+		*limit = vl->cfg->server.xirqs + vl->cfg->client.xirqs;
+		return &vl->s_xirqs_used;
+	}
+	if (vl->s_vm == vm) {
+		*limit = vl->cfg->server.xirqs;
+		return &vl->s_xirqs_used;
+	}
+	*limit = vl->cfg->client.xirqs;
+	return &vl->c_xirqs_used;
+}
+
+/* Allocate `nb` XIRQs, each with its eventfd, in VM `vm`'s space. */
+static int xirq_carve(struct hv *hv, uint32_t vm, uint32_t l, uint64_t nb,
+		      uint64_t *first)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	uint32_t limit, *used = xirq_budget(hv, vm, l, &limit);
+	uint64_t i;
+
+	if (!nb || nb > limit - *used ||
+	    nb > v->cfg->xirq_limit - v->xirq_next)
+		return -ENOSPC;
+	for (i = 0; i < nb; i++) {
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+		if (efd < 0) {
+			int err = -errno;
+
+			while (i--)
+				close(v->xirqs[--v->nxirqs].efd);
+			return err;
+		}
+		v->xirqs[v->nxirqs].xirq = v->xirq_next + (NkXIrq)i;
+		v->xirqs[v->nxirqs].vlink = l;
+		v->xirqs[v->nxirqs].efd = efd;
+		v->nxirqs++;
+	}
+	*first = v->xirq_next;
+	v->xirq_next += (NkXIrq)nb;
+	*used += (uint32_t)nb;
+	return 0;
+}
+
+/* The allocated XIRQ `xirq` of VM index `vm`, or NULL. */
+struct hv_xirq *hv_xirq_find(struct hv *hv, uint32_t vm, NkXIrq xirq)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	uint32_t i;
+
+	for (i = 0; i < v->nxirqs; i++)
+		if (v->xirqs[i].xirq == xirq)
+			return &v->xirqs[i];
+	return NULL;
+}
+
+/*
+ * Serve a labelled allocation for VM index `vm`. `vlink_paddr` must be the
+ * address of one of the caller's own descriptors. Returns 0 with *value
+ * set, -EPERM for a refused request (counted), or another -errno.
+ */
+int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
+	     uint64_t vlink_paddr, uint32_t id, NkOsId osid, uint64_t size,
+	     uint64_t *value)
+{
+	static const char *const what[] = { "PMEM", "PDEV", "XIRQ" };
+	int l = hv_desc_index(hv, vm, vlink_paddr);
+	struct hv_label *lb;
+	uint32_t space = vm;
+	int err;
+
+	if (l < 0) {
+		hv_refuse(hv, vm, HV_REF_ALLOC,
+			  "%s allocation on 0x%llx: not one of its vlink descriptors",
+			  what[kind], (unsigned long long)vlink_paddr);
+		return -EPERM;
+	}
+	if (kind == HV_LABEL_XIRQ) {
+		struct hv_vlink *vl = &hv->vlinks[l];
+
+		if (osid == hv->sys.vms[vl->s_vm].id)
+			space = vl->s_vm;
+		else if (osid == hv->sys.vms[vl->c_vm].id)
+			space = vl->c_vm;
+		else {
+			hv->vlinks[l].refusals++;
+			hv_refuse(hv, vm, HV_REF_ALLOC,
+				  "XIRQ allocation for os %u on vlink %s/%d: not an end-point",
+				  osid, vl->cfg->name, vl->cfg->link);
+			return -EPERM;
+		}
+	}
+	if (kind != HV_LABEL_XIRQ)
+		size = NKHV_ALIGN_UP(size, kind == HV_LABEL_PMEM ?
+						   NKHV_PAGE_SIZE :
+						   NKHV_PDEV_ALIGN);
+	lb = label_find(hv, (uint32_t)l, kind, id, vm);
+	if (lb) {
+		if (lb->size != size || (kind == HV_LABEL_XIRQ && lb->vm != space))
+			return -EINVAL;
+		*value = lb->value;
+		return 0;
+	}
+	if (!size || hv->nlabels == HV_MAX_LABELS)
+		return -ENOSPC;
+	switch (kind) {
+	case HV_LABEL_PMEM:
+		err = region_carve(&hv->vlinks[l].pmem, size, NKHV_PAGE_SIZE,
+				   value);
+		break;
+	case HV_LABEL_PDEV:
+		err = region_carve(&hv->vms[vm].pdev, size, NKHV_PDEV_ALIGN,
+				   value);
+		break;
+	default:
+		err = xirq_carve(hv, space, (uint32_t)l, size, value);
+		break;
+	}
+	if (err) {
+		hv_log("vm %u: %s allocation of %llu on vlink %s/%d failed: exhausted",
+		       hv->vms[vm].cfg->id, what[kind], (unsigned long long)size,
+		       hv->vlinks[l].cfg->name, hv->vlinks[l].cfg->link);
+		return err;
+	}
+	lb = &hv->labels[hv->nlabels++];
+	lb->vlink = (uint32_t)l;
+	lb->id = id;
+	lb->kind = kind;
+	lb->vm = kind == HV_LABEL_XIRQ ? space : vm;
+	lb->value = *value;
+	lb->size = size;
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal state of the hypervisor model daemon. One `struct hv` holds the
+ * configuration, the memory regions it owns, the labelled allocations, the
+ * authoritative vlink states and the connections of the VMs that are up.
+ */
+#ifndef NKHV_HV_H
+#define NKHV_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <nk/nkern.h>
+#include <nkhv/config.h>
+#include <nkhv/pdev.h>
+
+#define HV_MAX_LABELS 4096
+
+/* Why a request was refused; each has a counter per VM. */
+enum hv_refusal {
+	HV_REF_MAP, /* memory the VM was not given */
+	HV_REF_XIRQ, /* XIRQ the VM may not trigger or wait on */
+	HV_REF_STATE, /* change to a descriptor field it does not own */
+	HV_REF_ALLOC, /* allocation on a vlink it is not an end-point of */
+	HV_REF_PROTOCOL, /* malformed packet or unknown request */
+	HV_REF_BUSY, /* VM id already held by another process */
+	HV_REF_COUNT
+};
+
+/* A shared-memory region backed by a memfd, mapped in nkhv too. */
+struct hv_region {
+	int fd;
+	uint8_t *map;
+	uint64_t base; /* guest-physical */
+	uint64_t size;
+	uint64_t used; /* bump allocator: bytes handed out from `start` */
+	uint64_t start; /* first allocatable offset */
+};
+
+/* One labelled allocation; the same label always yields the same value. */
+enum hv_label_kind { HV_LABEL_PMEM, HV_LABEL_PDEV, HV_LABEL_XIRQ };
+
+struct hv_label {
+	uint32_t vlink; /* index into sys.vlinks */
+	uint32_t id;
+	enum hv_label_kind kind;
+	uint32_t vm; /* PDEV: owner; XIRQ: VM whose space; index */
+	uint64_t value; /* paddr or first XIRQ */
+	uint64_t size; /* bytes or XIRQ count */
+};
+
+/* An allocated XIRQ of one VM, backed by an eventfd. */
+struct hv_xirq {
+	NkXIrq xirq;
+	uint32_t vlink; /* the vlink it was allocated on */
+	int efd;
+};
+
+struct hv_vm {
+	const struct nkhv_vm *cfg;
+	struct hv_region pdev;
+	int listen_fd; /* DIR/vm<ID>.sock */
+	int conn_fd; /* -1 while the VM is down */
+	pid_t pid; /* peer pid of the connection */
+	int sysconf_efd; /* NK_XIRQ_SYSCONF of this VM */
+	uint64_t stats_off; /* XIRQ counters in its PDEV */
+	uint32_t ndesc;
+	uint32_t desc_vlink[NKHV_MAX_VLINKS]; /* descriptor -> vlink */
+	NkXIrq xirq_next; /* next free XIRQ number */
+	uint32_t nxirqs;
+	struct hv_xirq *xirqs; /* xirq_limit entries */
+	uint64_t joins;
+	uint64_t sysconf_in; /* SYSCONF requests from this VM */
+	uint64_t sysconf_raised; /* SYSCONF raised in this VM */
+	uint64_t refusals[HV_REF_COUNT];
+};
+
+struct hv_vlink {
+	const struct nkhv_vlink *cfg;
+	uint32_t s_vm, c_vm; /* VM indices */
+	int s_state, c_state; /* authoritative states */
+	struct hv_region pmem; /* fd -1 when the vlink has no PMEM */
+	uint32_t s_xirqs_used, c_xirqs_used;
+	uint64_t refusals; /* refusals concerning this vlink */
+};
+
+struct hv {
+	struct nkhv_system sys;
+	const char *run_dir;
+	int epoll_fd;
+	int ctl_fd; /* DIR/nkhv.sock: status for vlinkctl */
+	int signal_fd;
+	struct hv_vm vms[NKHV_MAX_VMS];
+	struct hv_vlink vlinks[NKHV_MAX_VLINKS];
+	uint32_t nlabels;
+	struct hv_label labels[HV_MAX_LABELS];
+	bool verbose;
+};
+
+/* log.c */
+void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *hv_refusal_name(enum hv_refusal why);
+
+/* regions.c */
+int hv_regions_create(struct hv *hv);
+void hv_regions_destroy(struct hv *hv);
+void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm);
+NkDevVlink *hv_desc(struct hv *hv, uint32_t vm, uint32_t vlink);
+int hv_desc_index(struct hv *hv, uint32_t vm, uint64_t paddr);
+const struct hv_region *hv_region_for(struct hv *hv, uint32_t vm,
+				      uint64_t paddr, uint64_t size,
+				      bool *writable);
+
+/* alloc.c */
+int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
+	     uint64_t vlink_paddr, uint32_t id, NkOsId osid, uint64_t size,
+	     uint64_t *value);
+struct hv_xirq *hv_xirq_find(struct hv *hv, uint32_t vm, NkXIrq xirq);
+
+/* bridge.c */
+int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target);
+void hv_bridge_vm_down(struct hv *hv, uint32_t vm);
+void hv_bridge_vm_up(struct hv *hv, uint32_t vm);
+void hv_raise_sysconf(struct hv *hv, uint32_t vm);
+const char *hv_state_name(int state);
+
+/* server.c */
+int hv_server_open(struct hv *hv);
+void hv_server_close(struct hv *hv);
+int hv_server_run(struct hv *hv);
+
+/* status.c */
+char *hv_status_json(struct hv *hv);
+
+/* Does VM index `vm` own an end-point of vlink `l`? */
+static inline bool hv_is_endpoint(const struct hv *hv, uint32_t vm, uint32_t l)
+{
+	return hv->vlinks[l].s_vm == vm || hv->vlinks[l].c_vm == vm;
+}
+
+#endif /* NKHV_HV_H */

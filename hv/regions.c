@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The memory nkhv owns: one memfd per VM PDEV and per vlink PMEM, created
+ * at start and kept, with their contents, until nkhv exits. Also the PDEV
+ * system area: header, vlink descriptors and info strings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "nkhv.h"
+
+static int region_create(struct hv_region *r, const char *name, uint64_t base,
+			 uint64_t size)
+{
+	r->fd = memfd_create(name, MFD_CLOEXEC);
+	if (r->fd < 0)
+		return -errno;
+	if (ftruncate(r->fd, (off_t)size) < 0)
+		return -errno;
+	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		return -errno;
+	}
+	r->base = base;
+	r->size = size;
+	r->used = 0;
+	r->start = 0;
+	return 0;
+}
+
+static void region_destroy(struct hv_region *r)
+{
+	if (r->map)
+		munmap(r->map, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->fd = -1;
+}
+
+/* Tree position of VM `vm`'s first end-point node of vlink `l`. */
+static uint32_t endpoint_order(struct hv *hv, uint32_t vm, uint32_t l)
+{
+	const struct nkhv_vlink *c = &hv->sys.vlinks[l];
+	uint32_t o = UINT32_MAX;
+
+	if (c->server.vm == vm)
+		o = c->server.node_order;
+	if (c->client.vm == vm && c->client.node_order < o)
+		o = c->client.node_order;
+	return o;
+}
+
+/*
+ * Fill desc_vlink[] of every VM: one descriptor per vlink it is an
+ * end-point of, in the order of its own end-point nodes in the tree.
+ */
+static void index_descriptors(struct hv *hv)
+{
+	uint32_t v, l, i;
+
+	for (v = 0; v < hv->sys.nvms; v++) {
+		struct hv_vm *vm = &hv->vms[v];
+
+		for (l = 0; l < hv->sys.nvlinks; l++) {
+			uint32_t key;
+
+			if (!hv_is_endpoint(hv, v, l))
+				continue;
+			/* Insertion sort by node order; vlinks are few. */
+			key = endpoint_order(hv, v, l);
+			for (i = vm->ndesc;
+			     i > 0 && endpoint_order(hv, v, vm->desc_vlink[i - 1]) >
+					      key;
+			     i--)
+				vm->desc_vlink[i] = vm->desc_vlink[i - 1];
+			vm->desc_vlink[i] = l;
+			vm->ndesc++;
+		}
+	}
+}
+
+int hv_regions_create(struct hv *hv)
+{
+	char name[64];
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < hv->sys.nvms; i++) {
+		hv->vms[i].pdev.fd = -1;
+		hv->vms[i].conn_fd = -1;
+		hv->vms[i].listen_fd = -1;
+		hv->vms[i].sysconf_efd = -1;
+	}
+	for (i = 0; i < hv->sys.nvlinks; i++) {
+		const struct nkhv_vlink *c = &hv->sys.vlinks[i];
+		struct hv_vlink *l = &hv->vlinks[i];
+
+		l->cfg = c;
+		l->s_vm = c->server.vm;
+		l->c_vm = c->client.vm;
+		l->s_state = NK_DEV_VLINK_OFF;
+		l->c_state = NK_DEV_VLINK_OFF;
+		l->pmem.fd = -1;
+		if (!c->pmem_size)
+			continue;
+		snprintf(name, sizeof(name), "pmem-%s-%d", c->name, c->link);
+		err = region_create(&l->pmem, name, c->pmem_base, c->pmem_size);
+		if (err)
+			return err;
+	}
+	index_descriptors(hv);
+	for (i = 0; i < hv->sys.nvms; i++) {
+		struct hv_vm *vm = &hv->vms[i];
+		const struct nkhv_vm *c = &hv->sys.vms[i];
+
+		vm->cfg = c;
+		snprintf(name, sizeof(name), "pdev-vm%u", c->id);
+		err = region_create(&vm->pdev, name, c->pdev_base, c->pdev_size);
+		if (err)
+			return err;
+		vm->xirqs = calloc(c->xirq_limit, sizeof(*vm->xirqs));
+		if (!vm->xirqs)
+			return -ENOMEM;
+		vm->xirq_next = NK_XIRQ_FIRST_DYNAMIC;
+		vm->sysconf_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vm->sysconf_efd < 0)
+			return -errno;
+		hv_pdev_write_descriptors(hv, i);
+	}
+	return 0;
+}
+
+void hv_regions_destroy(struct hv *hv)
+{
+	uint32_t i, x;
+
+	for (i = 0; i < hv->sys.nvms; i++) {
+		struct hv_vm *vm = &hv->vms[i];
+
+		region_destroy(&vm->pdev);
+		for (x = 0; vm->xirqs && x < vm->nxirqs; x++)
+			close(vm->xirqs[x].efd);
+		free(vm->xirqs);
+		if (vm->sysconf_efd >= 0)
+			close(vm->sysconf_efd);
+		vm->xirqs = NULL;
+	}
+	for (i = 0; i < hv->sys.nvlinks; i++)
+		region_destroy(&hv->vlinks[i].pmem);
+}
+
+/* Descriptor of vlink `vlink` in the PDEV of VM index `vm`, or NULL. */
+NkDevVlink *hv_desc(struct hv *hv, uint32_t vm, uint32_t vlink)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	uint32_t d;
+
+	for (d = 0; d < v->ndesc; d++)
+		if (v->desc_vlink[d] == vlink)
+			return (NkDevVlink *)(v->pdev.map + NKHV_PDEV_DESC_OFF +
+					      d * sizeof(NkDevVlink));
+	return NULL;
+}
+
+/*
+ * Map a descriptor address given by VM `vm` to a vlink index. Only the
+ * exact address of one of its own descriptors is accepted.
+ */
+int hv_desc_index(struct hv *hv, uint32_t vm, uint64_t paddr)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	uint64_t off;
+
+	if (paddr < v->pdev.base + NKHV_PDEV_DESC_OFF)
+		return -1;
+	off = paddr - v->pdev.base - NKHV_PDEV_DESC_OFF;
+	if (off % sizeof(NkDevVlink) || off / sizeof(NkDevVlink) >= v->ndesc)
+		return -1;
+	return (int)v->desc_vlink[off / sizeof(NkDevVlink)];
+}
+
+/* Copy an info string into the PDEV string area; returns its paddr. */
+static NkPhAddr put_string(struct hv_vm *v, uint64_t *off, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	NkPhAddr pa;
+
+	if (n == 1)
+		return 0;
+	memcpy(v->pdev.map + *off, s, n);
+	pa = v->pdev.base + *off;
+	*off += n;
+	return pa;
+}
+
+/*
+ * (Re)write the whole system area of VM `vm`'s PDEV from nkhv's own state:
+ * header, descriptors with the authoritative states, info strings. Nothing
+ * here is read back from guest memory.
+ */
+void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	struct nkhv_pdev_header *h = (void *)v->pdev.map;
+	uint64_t off = NKHV_PDEV_DESC_OFF + v->ndesc * sizeof(NkDevVlink);
+	uint32_t d;
+
+	memset(h, 0, sizeof(*h));
+	for (d = 0; d < v->ndesc; d++) {
+		struct hv_vlink *l = &hv->vlinks[v->desc_vlink[d]];
+		NkDevVlink *desc = (NkDevVlink *)(v->pdev.map +
+						  NKHV_PDEV_DESC_OFF +
+						  d * sizeof(NkDevVlink));
+
+		memset(desc, 0, sizeof(*desc));
+		memcpy(desc->name, l->cfg->name, sizeof(desc->name));
+		desc->link = l->cfg->link;
+		desc->s_id = hv->sys.vms[l->s_vm].id;
+		desc->c_id = hv->sys.vms[l->c_vm].id;
+		desc->s_state = l->s_state;
+		desc->c_state = l->c_state;
+		desc->s_info = put_string(v, &off, l->cfg->server.info);
+		desc->c_info = put_string(v, &off, l->cfg->client.info);
+		desc->c_power = NK_DEV_POWER_ON;
+	}
+	off = NKHV_ALIGN_UP(off, NKHV_PDEV_ALIGN);
+	h->magic = NKHV_PDEV_MAGIC;
+	h->version = NKHV_PDEV_VERSION;
+	h->base = v->pdev.base;
+	h->size = v->pdev.size;
+	h->vm_id = v->cfg->id;
+	h->last_id = 0;
+	for (d = 0; d < hv->sys.nvms; d++)
+		if (hv->sys.vms[d].id > h->last_id)
+			h->last_id = hv->sys.vms[d].id;
+	h->nvlinks = v->ndesc;
+	h->desc_off = NKHV_PDEV_DESC_OFF;
+	h->xirq_limit = v->cfg->xirq_limit;
+	h->stats_off = off;
+	v->stats_off = off;
+	h->alloc_off = off + NKHV_PDEV_STATS_SIZE(v->cfg->xirq_limit);
+	v->pdev.start = h->alloc_off;
+}
+
+/*
+ * The region VM `vm` may map that holds [paddr, paddr + size): its own
+ * PDEV or the PMEM of one of its vlinks. NULL for anything else.
+ */
+const struct hv_region *hv_region_for(struct hv *hv, uint32_t vm,
+				      uint64_t paddr, uint64_t size,
+				      bool *writable)
+{
+	const struct hv_region *r = &hv->vms[vm].pdev;
+	uint32_t l;
+
+	*writable = true;
+	if (!size || paddr + size < paddr)
+		return NULL;
+	if (paddr >= r->base && paddr + size <= r->base + r->size)
+		return r;
+	for (l = 0; l < hv->sys.nvlinks; l++) {
+		r = &hv->vlinks[l].pmem;
+		if (r->fd < 0 || !hv_is_endpoint(hv, vm, l))
+			continue;
+		if (paddr >= r->base && paddr + size <= r->base + r->size)
+			return r;
+	}
+	return NULL;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The status document served on DIR/nkhv.sock, read by `vlinkctl`:
+ * VMs (up or down, refusals), vlinks (both states, resources, XIRQ
+ * counters). The schema is documented in docs/vlinkctl.md.
+ */
+#include <jansson.h>
+#include <unistd.h>
+
+#include "nkhv.h"
+
+static json_t *refusals_json(const uint64_t *r)
+{
+	json_t *o = json_object();
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < HV_REF_COUNT; i++) {
+		json_object_set_new(o, hv_refusal_name(i), json_integer(r[i]));
+		total += r[i];
+	}
+	json_object_set_new(o, "total", json_integer(total));
+	return o;
+}
+
+/* Handler dispatches of XIRQ `x` of VM `vm`, as its guest counts them. */
+static uint64_t xirq_raised(struct hv *hv, uint32_t vm, NkXIrq x)
+{
+	const volatile uint64_t *cnt;
+
+	if (x >= hv->vms[vm].cfg->xirq_limit)
+		return 0;
+	cnt = (const volatile uint64_t *)(hv->vms[vm].pdev.map +
+					  hv->vms[vm].stats_off);
+	return cnt[x];
+}
+
+static json_t *endpoint_json(struct hv *hv, uint32_t l, bool server)
+{
+	struct hv_vlink *vl = &hv->vlinks[l];
+	const struct nkhv_endpoint *ep = server ? &vl->cfg->server :
+						  &vl->cfg->client;
+	uint32_t vm = server ? vl->s_vm : vl->c_vm;
+	json_t *o = json_object(), *xirqs = json_array();
+	uint32_t i;
+
+	json_object_set_new(o, "vm", json_integer(hv->sys.vms[vm].id));
+	json_object_set_new(o, "vm_name", json_string(hv->sys.vms[vm].name));
+	json_object_set_new(o, "state", json_string(hv_state_name(
+						server ? vl->s_state :
+							 vl->c_state)));
+	json_object_set_new(o, "info", json_string(ep->info));
+	json_object_set_new(o, "pmem_size", json_integer(ep->pmem_size));
+	json_object_set_new(o, "xirq_budget", json_integer(ep->xirqs));
+	for (i = 0; i < hv->vms[vm].nxirqs; i++) {
+		struct hv_xirq *x = &hv->vms[vm].xirqs[i];
+		json_t *xo;
+
+		if (x->vlink != l)
+			continue;
+		xo = json_object();
+		json_object_set_new(xo, "xirq", json_integer(x->xirq));
+		json_object_set_new(xo, "raised",
+				    json_integer(xirq_raised(hv, vm, x->xirq)));
+		json_array_append_new(xirqs, xo);
+	}
+	json_object_set_new(o, "xirqs", xirqs);
+	return o;
+}
+
+static json_t *vm_json(struct hv *hv, uint32_t i)
+{
+	struct hv_vm *v = &hv->vms[i];
+	json_t *o = json_object(), *pdev = json_object();
+
+	json_object_set_new(o, "id", json_integer(v->cfg->id));
+	json_object_set_new(o, "name", json_string(v->cfg->name));
+	json_object_set_new(o, "kind", json_string(v->cfg->kind ==
+								   NKHV_VM_LINUX ?
+							   "linux" :
+							   "process"));
+	json_object_set_new(o, "up", json_boolean(v->conn_fd >= 0));
+	json_object_set_new(o, "pid", json_integer(v->pid));
+	json_object_set_new(o, "joins", json_integer(v->joins));
+	json_object_set_new(pdev, "base", json_integer(v->pdev.base));
+	json_object_set_new(pdev, "size", json_integer(v->pdev.size));
+	json_object_set_new(pdev, "used",
+			    json_integer(v->pdev.start + v->pdev.used));
+	json_object_set_new(o, "pdev", pdev);
+	json_object_set_new(o, "xirq_limit", json_integer(v->cfg->xirq_limit));
+	json_object_set_new(o, "xirqs_allocated", json_integer(v->nxirqs));
+	json_object_set_new(o, "sysconf_in", json_integer(v->sysconf_in));
+	json_object_set_new(o, "sysconf_raised",
+			    json_integer(v->sysconf_raised));
+	json_object_set_new(o, "refusals", refusals_json(v->refusals));
+	return o;
+}
+
+static json_t *vlink_json(struct hv *hv, uint32_t l)
+{
+	struct hv_vlink *vl = &hv->vlinks[l];
+	json_t *o = json_object(), *pmem = json_object();
+
+	json_object_set_new(o, "name", json_string(vl->cfg->name));
+	json_object_set_new(o, "link", json_integer(vl->cfg->link));
+	json_object_set_new(o, "server", endpoint_json(hv, l, true));
+	json_object_set_new(o, "client", endpoint_json(hv, l, false));
+	json_object_set_new(pmem, "base", json_integer(vl->pmem.base));
+	json_object_set_new(pmem, "size", json_integer(vl->pmem.size));
+	json_object_set_new(pmem, "used", json_integer(vl->pmem.used));
+	json_object_set_new(o, "pmem", pmem);
+	json_object_set_new(o, "refusals", json_integer(vl->refusals));
+	return o;
+}
+
+/* The whole status document as a malloc'ed string, or NULL. */
+char *hv_status_json(struct hv *hv)
+{
+	json_t *root = json_object(), *vms = json_array(),
+	       *vlinks = json_array();
+	char *s;
+	uint32_t i;
+
+	json_object_set_new(root, "model", json_string(hv->sys.model));
+	json_object_set_new(root, "pid", json_integer(getpid()));
+	json_object_set_new(root, "run_dir", json_string(hv->run_dir));
+	for (i = 0; i < hv->sys.nvms; i++)
+		json_array_append_new(vms, vm_json(hv, i));
+	for (i = 0; i < hv->sys.nvlinks; i++)
+		json_array_append_new(vlinks, vlink_json(hv, i));
+	json_object_set_new(root, "vms", vms);
+	json_object_set_new(root, "vlinks", vlinks);
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Configure and build one flavour of the project.
+# Usage: scripts/build.sh [release|sanitize|fuzz]   (default: release)
+# Build trees: build/ (release), build-san/ (ASan+UBSan), build-fuzz/ (clang).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+case "${1:-release}" in
+release) dir=build; opts=() ;;
+sanitize) dir=build-san; opts=(-DNKHV_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
+fuzz) dir=build-fuzz
+      opts=(-DCMAKE_C_COMPILER=clang -DNKHV_FUZZ=ON -DNKHV_TESTS=OFF) ;;
+*) echo "usage: $0 [release|sanitize|fuzz]" >&2; exit 2 ;;
+esac
+
+cmake -S . -B "$dir" "${opts[@]}" >/dev/null
+cmake --build "$dir" -j"$jobs"

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Multi-process test harness: starts a real nkhv on a device tree in a
+ * private run directory, forks VM processes that join it, and reads nkhv's
+ * status document.
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <nk/nkern.h>
+
+struct hv_proc {
+	pid_t pid;
+	char run_dir[256];
+	char log[300]; /* nkhv's stderr */
+};
+
+/* Paths baked in by CMake. */
+const char *harness_nkhv_bin(void);
+const char *harness_examples_dir(void);
+
+/*
+ * Start nkhv on `dts` (relative paths are under the examples directory)
+ * and wait until it serves. Returns 0 or -1.
+ */
+int harness_start(struct hv_proc *h, const char *dts);
+
+/* SIGTERM nkhv, reap it and remove the run directory. */
+void harness_stop(struct hv_proc *h);
+
+/*
+ * Fork a process that joins VM `id` and returns fn(arg) as its exit
+ * status (a failed join exits with 100 + errno). Returns the pid.
+ */
+pid_t harness_vm(struct hv_proc *h, NkOsId id, int (*fn)(void *), void *arg);
+
+/* Wait for `pid` to exit, up to `timeout_ms`; its exit status, or -1. */
+int harness_wait(pid_t pid, int timeout_ms);
+
+/* kill -9 and reap. */
+void harness_kill(pid_t pid);
+
+/* nkhv's status document (json_decref it), or NULL. */
+json_t *harness_status(struct hv_proc *h);
+
+/* A vlink object of the status by name and link, or NULL (borrowed). */
+json_t *harness_vlink(json_t *status, const char *name, int link);
+
+/* A VM object of the status by id, or NULL (borrowed). */
+json_t *harness_vmstat(json_t *status, NkOsId id);
+
+/* Refusal counter `kind` ("map", "xirq", ...) of VM `id`, or -1. */
+long harness_refusals(struct hv_proc *h, NkOsId id, const char *kind);
+
+/*
+ * Wait until vlink name/link shows server state `s` and client state `c`
+ * ("ON", "OFF", "RESET"), up to `timeout_ms`. Returns 0 or -1.
+ */
+int harness_wait_states(struct hv_proc *h, const char *name, int link,
+			const char *s, const char *c, int timeout_ms);
+
+/* Milliseconds since an arbitrary start. */
+long harness_now_ms(void);
+
+/* Sleep `ms` milliseconds. */
+void harness_sleep_ms(long ms);
+
+#endif /* TESTS_HARNESS_H */
