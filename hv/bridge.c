@@ -44,18 +44,18 @@ void hv_raise_sysconf(struct hv *hv, uint32_t vm)
 		       hv->vms[vm].cfg->id);
 }
 
-/* Write the authoritative states of vlink `l` into both descriptors. */
+/*
+ * Write the authoritative states of vlink `l` into both descriptors, each
+ * VM receiving only the side it does not own: what a VM owns may be being
+ * written by it right now, and the bridge hears of it on its SYSCONF.
+ */
 static void publish_states(struct hv *hv, uint32_t l)
 {
 	struct hv_vlink *vl = &hv->vlinks[l];
-	uint32_t ends[2] = { vl->s_vm, vl->c_vm };
-	int i;
 
-	for (i = 0; i < 2; i++) {
-		NkDevVlink *d = hv_desc(hv, ends[i], l);
-
-		d->s_state = vl->s_state;
-		d->c_state = vl->c_state;
+	if (vl->s_vm != vl->c_vm) {
+		hv_desc(hv, vl->s_vm, l)->c_state = vl->c_state;
+		hv_desc(hv, vl->c_vm, l)->s_state = vl->s_state;
 	}
 }
 
@@ -91,6 +91,7 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
 			changed = true;
 		} else {
 			vl->refusals++;
+			hv_desc(hv, vm, l)->s_state = vl->s_state;
 			hv_refuse(hv, vm, HV_REF_STATE,
 				  "vlink %s/%d: s_state %d is not a vlink state; restored",
 				  name, link, seen.s_state);
@@ -107,6 +108,7 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
 			changed = true;
 		} else {
 			vl->refusals++;
+			hv_desc(hv, vm, l)->c_state = vl->c_state;
 			hv_refuse(hv, vm, HV_REF_STATE,
 				  "vlink %s/%d: c_state %d is not a vlink state; restored",
 				  name, link, seen.c_state);
@@ -139,7 +141,7 @@ int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target)
 	for (d = 0; d < v->ndesc; d++)
 		memcpy(&seen[d], hv_desc(hv, vm, v->desc_vlink[d]),
 		       sizeof(seen[d]));
-	hv_pdev_write_descriptors(hv, vm);
+	hv_pdev_write_descriptors(hv, vm, false);
 	for (d = 0; d < v->ndesc; d++) {
 		uint32_t l = v->desc_vlink[d];
 		struct hv_vlink *vl = &hv->vlinks[l];
@@ -182,6 +184,8 @@ void hv_bridge_vm_down(struct hv *hv, uint32_t vm)
 		if (vl->c_vm == vm)
 			vl->c_state = NK_DEV_VLINK_OFF;
 		publish_states(hv, l);
+		hv_desc(hv, vm, l)->s_state = vl->s_state;
+		hv_desc(hv, vm, l)->c_state = vl->c_state;
 		notify[vl->s_vm == vm ? vl->c_vm : vl->s_vm] = true;
 	}
 	notify[vm] = false;
@@ -193,5 +197,5 @@ void hv_bridge_vm_down(struct hv *hv, uint32_t vm)
 /* VM `vm` joined: its system area is rewritten from nkhv's state. */
 void hv_bridge_vm_up(struct hv *hv, uint32_t vm)
 {
-	hv_pdev_write_descriptors(hv, vm);
+	hv_pdev_write_descriptors(hv, vm, true);
 }

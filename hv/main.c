@@ -35,7 +35,9 @@ static bool dir_served(const char *dir)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, ok;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock", dir);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock", dir) >=
+	    (int)sizeof(sa.sun_path))
+		return false;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;

@@ -107,7 +107,7 @@ const char *hv_refusal_name(enum hv_refusal why);
 /* regions.c */
 int hv_regions_create(struct hv *hv);
 void hv_regions_destroy(struct hv *hv);
-void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm);
+void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states);
 NkDevVlink *hv_desc(struct hv *hv, uint32_t vm, uint32_t vlink);
 int hv_desc_index(struct hv *hv, uint32_t vm, uint64_t paddr);
 const struct hv_region *hv_region_for(struct hv *hv, uint32_t vm,

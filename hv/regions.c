@@ -132,7 +132,7 @@ int hv_regions_create(struct hv *hv)
 		vm->sysconf_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vm->sysconf_efd < 0)
 			return -errno;
-		hv_pdev_write_descriptors(hv, i);
+		hv_pdev_write_descriptors(hv, i, true);
 	}
 	return 0;
 }
@@ -201,11 +201,12 @@ static NkPhAddr put_string(struct hv_vm *v, uint64_t *off, const char *s)
 }
 
 /*
- * (Re)write the whole system area of VM `vm`'s PDEV from nkhv's own state:
- * header, descriptors with the authoritative states, info strings. Nothing
- * here is read back from guest memory.
+ * (Re)write the system area of VM `vm`'s PDEV from nkhv's own state:
+ * header, descriptors, info strings. Nothing is read back from guest
+ * memory. With `own_states` false the state fields the VM owns are left
+ * alone, so that a state it is writing concurrently is not lost.
  */
-void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm)
+void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 {
 	struct hv_vm *v = &hv->vms[vm];
 	struct nkhv_pdev_header *h = (void *)v->pdev.map;
@@ -218,14 +219,17 @@ void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm)
 		NkDevVlink *desc = (NkDevVlink *)(v->pdev.map +
 						  NKHV_PDEV_DESC_OFF +
 						  d * sizeof(NkDevVlink));
+		int s_state = desc->s_state, c_state = desc->c_state;
 
 		memset(desc, 0, sizeof(*desc));
 		memcpy(desc->name, l->cfg->name, sizeof(desc->name));
 		desc->link = l->cfg->link;
 		desc->s_id = hv->sys.vms[l->s_vm].id;
 		desc->c_id = hv->sys.vms[l->c_vm].id;
-		desc->s_state = l->s_state;
-		desc->c_state = l->c_state;
+		desc->s_state = own_states || l->s_vm != vm ? l->s_state :
+							      s_state;
+		desc->c_state = own_states || l->c_vm != vm ? l->c_state :
+							      c_state;
 		desc->s_info = put_string(v, &off, l->cfg->server.info);
 		desc->c_info = put_string(v, &off, l->cfg->client.info);
 		desc->c_power = NK_DEV_POWER_ON;

@@ -48,7 +48,9 @@ static int connect_ctl(struct hv_proc *h)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock", h->run_dir);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock",
+		     h->run_dir) >= (int)sizeof(sa.sun_path))
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

@@ -20,7 +20,9 @@
 #include <cmocka.h>
 
 #include <nkddi/nkddi.h>
+#include <nkhv/config.h>
 #include <nkhv/pdev.h>
+#include <stdint.h>
 
 #include "harness.h"
 
@@ -162,7 +164,6 @@ static int alloc_again_child(void *arg)
 	CHECK(a.pmem0 % 4096 == 0 && a.pmem1 % 4096 == 0);
 	CHECK(a.pmem0 != a.pmem1);
 	CHECK(a.xs >= NK_XIRQ_FIRST_DYNAMIC && a.xc >= NK_XIRQ_FIRST_DYNAMIC);
-	CHECK(a.xs != a.xc);
 	/* A label is bound to its size. */
 	CHECK(!nkops.nk_pmem_alloc(ab, 0, 3 * 4096));
 	/* PMEM of the vlink (0x2000 declared) is exhausted by a third page. */
@@ -561,8 +562,9 @@ static int raw_connect(struct hv_proc *h, NkOsId id)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm%u.sock", h->run_dir,
-		 id);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm%u.sock",
+		     h->run_dir, id) >= (int)sizeof(sa.sun_path))
+		return -1;
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -1;
 	return fd;
@@ -820,5 +822,7 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests_name("nkhv", tests, NULL, NULL);
 }
