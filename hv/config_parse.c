@@ -246,22 +246,18 @@ int nkhv_config_parse(const void *fdt, size_t len, struct nkhv_system *sys,
 {
 	struct dt_ctx c = { .fdt = fdt, .err = err };
 	uint32_t order = 0;
+	char why[160];
 	const char *s;
 	int vms, child, r, slen;
 
 	memset(sys, 0, sizeof(*sys));
 	memset(err, 0, sizeof(*err));
-	if (len < sizeof(struct fdt_header) || len > INT32_MAX ||
-	    fdt_check_header(fdt) || fdt_totalsize(fdt) > len ||
-	    fdt_check_full(fdt, len)) {
+	if (len > INT32_MAX || dt_check_blob(fdt, len, why, sizeof(why))) {
 		snprintf(err->path, sizeof(err->path), "/");
 		snprintf(err->rule, sizeof(err->rule), "blob-invalid");
 		snprintf(err->message, sizeof(err->message),
 			 "not a valid flattened device tree (%zu bytes): %s",
-			 len,
-			 len < sizeof(struct fdt_header) ?
-				 "shorter than a header" :
-				 fdt_strerror(fdt_check_full(fdt, len)));
+			 len, len > INT32_MAX ? "too large" : why);
 		return -1;
 	}
 	c.fdt = fdt;

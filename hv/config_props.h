@@ -4,6 +4,7 @@
 #define NKHV_CONFIG_PROPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <nkhv/config.h>
@@ -30,6 +31,12 @@ int dt_size(struct dt_ctx *c, int off, const char *name, uint64_t *v);
 int dt_string(struct dt_ctx *c, int off, const char *name, const char **s,
 	      int *len);
 int dt_flag(struct dt_ctx *c, int off, const char *name);
+
+/*
+ * Check the blob's header and structure with explicit bounds before any
+ * libfdt accessor touches it. Returns 0, or -1 with the reason in why.
+ */
+int dt_check_blob(const void *fdt, size_t len, char *why, size_t wlen);
 
 /* Does node `off` have compatible string `compat` (first entry)? */
 bool dt_compatible(struct dt_ctx *c, int off, const char *compat);

@@ -185,6 +185,29 @@ static void test_corrupt_blobs(void **state)
 	memcpy(copy, blob, len);
 	((struct fdt_header *)copy)->off_dt_struct = cpu_to_fdt32(0xfffff000);
 	assert_int_equal(nkhv_config_parse(copy, len, &sys, &err), -1);
+	/* Old format versions are refused before libfdt walks them. */
+	memcpy(copy, blob, len);
+	((struct fdt_header *)copy)->version = cpu_to_fdt32(16);
+	assert_int_equal(nkhv_config_parse(copy, len, &sys, &err), -1);
+	assert_non_null(strstr(err.message, "version 17 is required"));
+	/* A property naming a string outside the strings block. */
+	memcpy(copy, blob, len);
+	{
+		struct fdt_header *hd = (struct fdt_header *)copy;
+		uint32_t off = fdt32_to_cpu(hd->off_dt_struct), k;
+
+		for (k = off; k + 12 <= len; k += 4) {
+			uint32_t tag;
+
+			memcpy(&tag, copy + k, 4);
+			if (fdt32_to_cpu(tag) == FDT_PROP)
+				break;
+		}
+		assert_true(k + 12 <= len);
+		((fdt32_t *)(copy + k))[2] = cpu_to_fdt32(0x7ffffff0);
+	}
+	assert_int_equal(nkhv_config_parse(copy, len, &sys, &err), -1);
+	assert_non_null(strstr(err.message, "outside the strings block"));
 	/* Random byte flips: refused or accepted, never a crash. */
 	srand(1);
 	for (i = 0; i < 3000; i++) {

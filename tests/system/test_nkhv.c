@@ -545,9 +545,10 @@ static void test_access_peer_state(void **state)
 
 static int hold_child(void *arg)
 {
-	int fd = *(int *)arg;
+	int *pipefd = arg, fd = pipefd[0];
 	char c;
 
+	close(pipefd[1]); /* only the parent may hold the write end */
 	CHECK(nkops.nk_id_get() == 2);
 	/* Stay up until the parent closes the pipe. */
 	while (read(fd, &c, 1) > 0)
