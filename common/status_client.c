@@ -21,8 +21,7 @@ json_t *nkhv_status_fetch(const char *run_dir, char *err, size_t errlen)
 	json_t *doc = NULL;
 	int fd, n;
 
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock",
-		     run_dir);
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nkhv.sock", run_dir);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "run dir path too long: %s", run_dir);
 		return NULL;
@@ -39,11 +38,13 @@ json_t *nkhv_status_fetch(const char *run_dir, char *err, size_t errlen)
 		ssize_t r;
 
 		if (cap - len < 4096) {
-			char *nb = cap >= STATUS_MAX ? NULL :
-						       realloc(buf, cap + 65536);
+			char *nb = cap >= STATUS_MAX ?
+					   NULL :
+					   realloc(buf, cap + 65536);
 
 			if (!nb) {
-				snprintf(err, errlen, "status document too large");
+				snprintf(err, errlen,
+					 "status document too large");
 				goto out;
 			}
 			buf = nb;

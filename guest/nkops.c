@@ -94,8 +94,9 @@ static NkPhAddr op_vlink_lookup(const char *name, NkPhAddr plink)
 static uint64_t alloc(uint16_t type, NkPhAddr vlink, NkResourceId id,
 		      NkOsId osid, uint64_t size, const char *what)
 {
-	struct nkhv_req_alloc req = { .vlink = vlink, .id = id, .osid = osid,
-				      .size = size };
+	struct nkhv_req_alloc req = {
+		.vlink = vlink, .id = id, .osid = osid, .size = size
+	};
 	struct nkhv_rep_alloc rep;
 	int err;
 

@@ -64,7 +64,7 @@ int nkddi_rpc(uint16_t type, const void *req, size_t req_len, void *rep,
 	}
 	if (h.status == 0 && rep_len && (size_t)n != rep_len)
 		h.status = -EPROTO;
-	if (h.status == 0)
+	if (h.status == 0 && rep_len)
 		memcpy(rep, body, rep_len);
 	for (i = 0; i < nfds; i++) {
 		if (fd && *fd < 0 && h.status == 0)
@@ -218,7 +218,8 @@ bool nkddi_ensure(void)
 	}
 	pthread_mutex_unlock(&join_lock);
 	if (!nkddi_joined()) {
-		nkddi_set_error("not joined to nkhv (set NK_VM_SOCKET or call nkddi_join)");
+		nkddi_set_error(
+			"not joined to nkhv (set NK_VM_SOCKET or call nkddi_join)");
 		return false;
 	}
 	return true;

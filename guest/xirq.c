@@ -177,8 +177,9 @@ NkXIrqId nkddi_xirq_attach(NkXIrq xirq, NkXIrqHandler fn, void *cookie)
 		err = nkddi_rpc(NKHV_MSG_XIRQ_SOURCE, &req, sizeof(req), NULL,
 				0, &fd);
 		if (err || fd < 0) {
-			nkddi_set_error("attach: XIRQ %u is not allocated to this VM (%s)",
-					xirq, strerror(err ? -err : EPROTO));
+			nkddi_set_error(
+				"attach: XIRQ %u is not allocated to this VM (%s)",
+				xirq, strerror(err ? -err : EPROTO));
 			return NULL;
 		}
 	}
@@ -326,8 +327,9 @@ void nkddi_xirq_trigger(NkXIrq xirq, NkOsId osid)
 		err = nkddi_rpc(NKHV_MSG_SYSCONF, &req, sizeof(req), NULL, 0,
 				NULL);
 		if (err)
-			nkddi_set_error("trigger: SYSCONF to os %u refused (%s)",
-					osid, strerror(-err));
+			nkddi_set_error(
+				"trigger: SYSCONF to os %u refused (%s)", osid,
+				strerror(-err));
 		return;
 	}
 	fd = target_fd(xirq, osid, &temp);

@@ -67,8 +67,7 @@ static int xirq_carve(struct hv *hv, uint32_t vm, uint32_t l, uint64_t nb,
 	uint32_t limit, *used = xirq_budget(hv, vm, l, &limit);
 	uint64_t i;
 
-	if (!nb || nb > limit - *used ||
-	    nb > v->cfg->xirq_limit - v->xirq_next)
+	if (!nb || nb > limit - *used || nb > v->cfg->xirq_limit - v->xirq_next)
 		return -ENOSPC;
 	for (i = 0; i < nb; i++) {
 		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -119,9 +118,10 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	int err;
 
 	if (l < 0) {
-		hv_refuse(hv, vm, HV_REF_ALLOC,
-			  "%s allocation on 0x%llx: not one of its vlink descriptors",
-			  what[kind], (unsigned long long)vlink_paddr);
+		hv_refuse(
+			hv, vm, HV_REF_ALLOC,
+			"%s allocation on 0x%llx: not one of its vlink descriptors",
+			what[kind], (unsigned long long)vlink_paddr);
 		return -EPERM;
 	}
 	if (kind == HV_LABEL_XIRQ) {
@@ -133,9 +133,10 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 			space = vl->c_vm;
 		else {
 			hv->vlinks[l].refusals++;
-			hv_refuse(hv, vm, HV_REF_ALLOC,
-				  "XIRQ allocation for os %u on vlink %s/%d: not an end-point",
-				  osid, vl->cfg->name, vl->cfg->link);
+			hv_refuse(
+				hv, vm, HV_REF_ALLOC,
+				"XIRQ allocation for os %u on vlink %s/%d: not an end-point",
+				osid, vl->cfg->name, vl->cfg->link);
 			return -EPERM;
 		}
 	}
@@ -145,7 +146,8 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 						   NKHV_PDEV_ALIGN);
 	lb = label_find(hv, (uint32_t)l, kind, id, vm);
 	if (lb) {
-		if (lb->size != size || (kind == HV_LABEL_XIRQ && lb->vm != space))
+		if (lb->size != size ||
+		    (kind == HV_LABEL_XIRQ && lb->vm != space))
 			return -EINVAL;
 		*value = lb->value;
 		return 0;
@@ -167,8 +169,9 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	}
 	if (err) {
 		hv_log("vm %u: %s allocation of %llu on vlink %s/%d failed: exhausted",
-		       hv->vms[vm].cfg->id, what[kind], (unsigned long long)size,
-		       hv->vlinks[l].cfg->name, hv->vlinks[l].cfg->link);
+		       hv->vms[vm].cfg->id, what[kind],
+		       (unsigned long long)size, hv->vlinks[l].cfg->name,
+		       hv->vlinks[l].cfg->link);
 		return err;
 	}
 	lb = &hv->labels[hv->nlabels++];

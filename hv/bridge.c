@@ -81,9 +81,10 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
 	    seen.c_info != ref->c_info || seen.c_power != ref->c_power ||
 	    seen.resrc != ref->resrc || seen.lock != ref->lock) {
 		vl->refusals++;
-		hv_refuse(hv, vm, HV_REF_STATE,
-			  "vlink %s/%d: changed a field set by the hypervisor; restored",
-			  name, link);
+		hv_refuse(
+			hv, vm, HV_REF_STATE,
+			"vlink %s/%d: changed a field set by the hypervisor; restored",
+			name, link);
 	}
 	if (is_s && seen.s_state != vl->s_state) {
 		if (state_valid(seen.s_state)) {
@@ -92,15 +93,17 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
 		} else {
 			vl->refusals++;
 			hv_desc(hv, vm, l)->s_state = vl->s_state;
-			hv_refuse(hv, vm, HV_REF_STATE,
-				  "vlink %s/%d: s_state %d is not a vlink state; restored",
-				  name, link, seen.s_state);
+			hv_refuse(
+				hv, vm, HV_REF_STATE,
+				"vlink %s/%d: s_state %d is not a vlink state; restored",
+				name, link, seen.s_state);
 		}
 	} else if (!is_s && seen.s_state != vl->s_state) {
 		vl->refusals++;
-		hv_refuse(hv, vm, HV_REF_STATE,
-			  "vlink %s/%d: client wrote the server's state (%d); restored",
-			  name, link, seen.s_state);
+		hv_refuse(
+			hv, vm, HV_REF_STATE,
+			"vlink %s/%d: client wrote the server's state (%d); restored",
+			name, link, seen.s_state);
 	}
 	if (is_c && seen.c_state != vl->c_state) {
 		if (state_valid(seen.c_state)) {
@@ -109,15 +112,17 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
 		} else {
 			vl->refusals++;
 			hv_desc(hv, vm, l)->c_state = vl->c_state;
-			hv_refuse(hv, vm, HV_REF_STATE,
-				  "vlink %s/%d: c_state %d is not a vlink state; restored",
-				  name, link, seen.c_state);
+			hv_refuse(
+				hv, vm, HV_REF_STATE,
+				"vlink %s/%d: c_state %d is not a vlink state; restored",
+				name, link, seen.c_state);
 		}
 	} else if (!is_c && seen.c_state != vl->c_state) {
 		vl->refusals++;
-		hv_refuse(hv, vm, HV_REF_STATE,
-			  "vlink %s/%d: server wrote the client's state (%d); restored",
-			  name, link, seen.c_state);
+		hv_refuse(
+			hv, vm, HV_REF_STATE,
+			"vlink %s/%d: server wrote the client's state (%d); restored",
+			name, link, seen.c_state);
 	}
 	return changed;
 }

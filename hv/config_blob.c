@@ -40,27 +40,35 @@ static int walk_struct(const char *blk, uint32_t size, const char *strs,
 
 	for (;;) {
 		if (size - off < 4) {
-			snprintf(why, wlen, "structure block ends at %u "
-				 "without FDT_END", off);
+			snprintf(why, wlen,
+				 "structure block ends at %u "
+				 "without FDT_END",
+				 off);
 			return -1;
 		}
 		tag = be32_at(blk + off);
 		switch (tag) {
 		case FDT_BEGIN_NODE:
 			if (depth == 0 && root_seen) {
-				snprintf(why, wlen, "second root node at "
-					 "structure offset %u", off);
+				snprintf(why, wlen,
+					 "second root node at "
+					 "structure offset %u",
+					 off);
 				return -1;
 			}
 			nul = memchr(blk + off + 4, '\0', size - off - 4);
 			if (!nul) {
-				snprintf(why, wlen, "node name at structure "
-					 "offset %u is not terminated", off);
+				snprintf(why, wlen,
+					 "node name at structure "
+					 "offset %u is not terminated",
+					 off);
 				return -1;
 			}
 			if (++depth > 64) {
-				snprintf(why, wlen, "nodes nested deeper than "
-					 "64 at structure offset %u", off);
+				snprintf(why, wlen,
+					 "nodes nested deeper than "
+					 "64 at structure offset %u",
+					 off);
 				return -1;
 			}
 			root_seen = true;
@@ -68,8 +76,10 @@ static int walk_struct(const char *blk, uint32_t size, const char *strs,
 			break;
 		case FDT_END_NODE:
 			if (depth == 0) {
-				snprintf(why, wlen, "unbalanced FDT_END_NODE "
-					 "at structure offset %u", off);
+				snprintf(why, wlen,
+					 "unbalanced FDT_END_NODE "
+					 "at structure offset %u",
+					 off);
 				return -1;
 			}
 			depth--;
@@ -77,26 +87,32 @@ static int walk_struct(const char *blk, uint32_t size, const char *strs,
 			break;
 		case FDT_PROP:
 			if (size - off < 12 || depth == 0) {
-				snprintf(why, wlen, "property at structure "
-					 "offset %u is %s", off,
-					 depth ? "truncated" : "outside a node");
+				snprintf(why, wlen,
+					 "property at structure "
+					 "offset %u is %s",
+					 off,
+					 depth ? "truncated" :
+						 "outside a node");
 				return -1;
 			}
 			plen = be32_at(blk + off + 4);
 			nameoff = be32_at(blk + off + 8);
 			if (plen > size - off - 12) {
-				snprintf(why, wlen, "property at structure "
+				snprintf(why, wlen,
+					 "property at structure "
 					 "offset %u has length %u past the "
-					 "block", off, plen);
+					 "block",
+					 off, plen);
 				return -1;
 			}
 			if (nameoff >= strs_size ||
 			    !memchr(strs + nameoff, '\0',
 				    strs_size - nameoff)) {
-				snprintf(why, wlen, "property at structure "
+				snprintf(why, wlen,
+					 "property at structure "
 					 "offset %u names string offset %u "
-					 "outside the strings block", off,
-					 nameoff);
+					 "outside the strings block",
+					 off, nameoff);
 				return -1;
 			}
 			off = align4(off + 12 + plen);
@@ -106,21 +122,27 @@ static int walk_struct(const char *blk, uint32_t size, const char *strs,
 			break;
 		case FDT_END:
 			if (depth || !root_seen) {
-				snprintf(why, wlen, "FDT_END at structure "
-					 "offset %u %s", off,
+				snprintf(why, wlen,
+					 "FDT_END at structure "
+					 "offset %u %s",
+					 off,
 					 depth ? "inside an open node" :
 						 "before any node");
 				return -1;
 			}
 			return 0;
 		default:
-			snprintf(why, wlen, "unknown tag 0x%x at structure "
-				 "offset %u", tag, off);
+			snprintf(why, wlen,
+				 "unknown tag 0x%x at structure "
+				 "offset %u",
+				 tag, off);
 			return -1;
 		}
 		if (off > size) {
-			snprintf(why, wlen, "structure block overrun after "
-				 "offset %u", off);
+			snprintf(why, wlen,
+				 "structure block overrun after "
+				 "offset %u",
+				 off);
 			return -1;
 		}
 	}
@@ -141,9 +163,10 @@ int dt_check_blob(const void *fdt, size_t len, char *why, size_t wlen)
 		return -1;
 	}
 	if (fdt_version(fdt) < 17 || fdt_last_comp_version(fdt) > 17) {
-		snprintf(why, wlen, "format version %u (compatible with %u); "
-			 "version 17 is required", fdt_version(fdt),
-			 fdt_last_comp_version(fdt));
+		snprintf(why, wlen,
+			 "format version %u (compatible with %u); "
+			 "version 17 is required",
+			 fdt_version(fdt), fdt_last_comp_version(fdt));
 		return -1;
 	}
 	total = fdt_totalsize(fdt);
@@ -158,9 +181,10 @@ int dt_check_blob(const void *fdt, size_t len, char *why, size_t wlen)
 	}
 	if (os > total || ss > total - os || ot > total || st > total - ot ||
 	    (os & 3)) {
-		snprintf(why, wlen, "structure block %u+%u or strings block "
-			 "%u+%u outside the %u-byte blob", os, ss, ot, st,
-			 total);
+		snprintf(why, wlen,
+			 "structure block %u+%u or strings block "
+			 "%u+%u outside the %u-byte blob",
+			 os, ss, ot, st, total);
 		return -1;
 	}
 	r = fdt_check_header(fdt);

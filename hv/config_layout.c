@@ -64,15 +64,16 @@ uint64_t nkhv_config_pdev_sys_size(const struct nkhv_system *sys, uint32_t vm)
 
 /* Place `size` bytes at *next; checks the window and overflow. */
 static int place(struct nkhv_system *sys, uint64_t *next, uint64_t size,
-		 uint64_t *base, const char *path, struct nkhv_config_error *err)
+		 uint64_t *base, const char *path,
+		 struct nkhv_config_error *err)
 {
 	uint64_t end = sys->phys_base + sys->phys_size;
 
 	if (size > end - *next || *next > end)
-		return fail(err, path, "phys-exhausted",
-			    "needs 0x%llx bytes at 0x%llx, past the guest-physical window",
-			    (unsigned long long)size,
-			    (unsigned long long)*next);
+		return fail(
+			err, path, "phys-exhausted",
+			"needs 0x%llx bytes at 0x%llx, past the guest-physical window",
+			(unsigned long long)size, (unsigned long long)*next);
 	*base = *next;
 	*next += size;
 	return 0;
@@ -84,14 +85,16 @@ int nkhv_config_layout(struct nkhv_system *sys, struct nkhv_config_error *err)
 	uint32_t i;
 
 	if (sys->phys_base % NKHV_PAGE_SIZE || !sys->phys_base)
-		return fail(err, "/", "phys-base",
-			    "nkhv,phys-base 0x%llx is 0 or not page aligned%llx",
-			    (unsigned long long)sys->phys_base, 0ull);
+		return fail(
+			err, "/", "phys-base",
+			"nkhv,phys-base 0x%llx is 0 or not page aligned%llx",
+			(unsigned long long)sys->phys_base, 0ull);
 	if (sys->phys_base + sys->phys_size < sys->phys_base)
-		return fail(err, "/", "phys-overflow",
-			    "nkhv,phys-base 0x%llx + nkhv,phys-size 0x%llx overflows",
-			    (unsigned long long)sys->phys_base,
-			    (unsigned long long)sys->phys_size);
+		return fail(
+			err, "/", "phys-overflow",
+			"nkhv,phys-base 0x%llx + nkhv,phys-size 0x%llx overflows",
+			(unsigned long long)sys->phys_base,
+			(unsigned long long)sys->phys_size);
 	for (i = 0; i < sys->nvms; i++) {
 		struct nkhv_vm *vm = &sys->vms[i];
 		uint32_t l;
@@ -104,17 +107,19 @@ int nkhv_config_layout(struct nkhv_system *sys, struct nkhv_config_error *err)
 				vm->xirq_needed += sys->vlinks[l].client.xirqs;
 		}
 		if (vm->xirq_needed > vm->xirq_limit - NK_XIRQ_FIRST_DYNAMIC)
-			return fail(err, vm->path, "xirq-exhausted",
-				    "its end-points need %llu XIRQs, only %llu are available",
-				    (unsigned long long)vm->xirq_needed,
-				    (unsigned long long)(vm->xirq_limit -
-							 NK_XIRQ_FIRST_DYNAMIC));
+			return fail(
+				err, vm->path, "xirq-exhausted",
+				"its end-points need %llu XIRQs, only %llu are available",
+				(unsigned long long)vm->xirq_needed,
+				(unsigned long long)(vm->xirq_limit -
+						     NK_XIRQ_FIRST_DYNAMIC));
 		vm->pdev_sys_size = nkhv_config_pdev_sys_size(sys, i);
 		if (vm->pdev_size < vm->pdev_sys_size)
-			return fail(err, vm->path, "pdev-too-small",
-				    "pdev-size 0x%llx cannot hold the 0x%llx bytes of its descriptors",
-				    (unsigned long long)vm->pdev_size,
-				    (unsigned long long)vm->pdev_sys_size);
+			return fail(
+				err, vm->path, "pdev-too-small",
+				"pdev-size 0x%llx cannot hold the 0x%llx bytes of its descriptors",
+				(unsigned long long)vm->pdev_size,
+				(unsigned long long)vm->pdev_sys_size);
 		if (place(sys, &next, page_up(vm->pdev_size), &vm->pdev_base,
 			  vm->path, err))
 			return -1;
@@ -127,8 +132,8 @@ int nkhv_config_layout(struct nkhv_system *sys, struct nkhv_config_error *err)
 
 		l->pmem_size = size;
 		l->pmem_base = 0;
-		if (size && place(sys, &next, size, &l->pmem_base,
-				  l->server.path, err))
+		if (size &&
+		    place(sys, &next, size, &l->pmem_base, l->server.path, err))
 			return -1;
 	}
 	return 0;

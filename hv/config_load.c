@@ -42,8 +42,8 @@ static void *read_file(const char *path, size_t *len)
 			buf = NULL;
 		}
 		*len = (size_t)st.st_size;
-	} else if (fstat(fd, &st) == 0 && (st.st_size == 0 ||
-					   st.st_size > MAX_BLOB)) {
+	} else if (fstat(fd, &st) == 0 &&
+		   (st.st_size == 0 || st.st_size > MAX_BLOB)) {
 		errno = EFBIG;
 	}
 	close(fd);
@@ -75,7 +75,8 @@ static int run_dtc(const char *src, const char *out,
 		dup2(lfd, 1);
 		execlp("dtc", "dtc", "-q", "-I", "dts", "-O", "dtb", "-o", out,
 		       src, (char *)NULL);
-		dprintf(lfd, "cannot run dtc (install device-tree-compiler): %s",
+		dprintf(lfd,
+			"cannot run dtc (install device-tree-compiler): %s",
 			strerror(errno));
 		_exit(127);
 	}

@@ -44,10 +44,11 @@ static int size_prop(struct dt_ctx *c, int off, const char *name, uint64_t *v,
 	if (!*v && !zero_ok)
 		return dt_fail(c, off, "size-zero", "property '%s' is 0", name);
 	if (*v > NKHV_MAX_REGION_SIZE)
-		return dt_fail(c, off, "size-too-large",
-			       "property '%s' is 0x%llx, more than the 0x%llx a region may have",
-			       name, (unsigned long long)*v,
-			       (unsigned long long)NKHV_MAX_REGION_SIZE);
+		return dt_fail(
+			c, off, "size-too-large",
+			"property '%s' is 0x%llx, more than the 0x%llx a region may have",
+			name, (unsigned long long)*v,
+			(unsigned long long)NKHV_MAX_REGION_SIZE);
 	return 1;
 }
 
@@ -62,8 +63,9 @@ static int parse_endpoint(struct dt_ctx *c, struct nkhv_system *sys, int off,
 	uint32_t link = 0;
 
 	if (!dt_compatible(c, off, "nkhv,vlink"))
-		return dt_fail(c, off, "vlink-compatible",
-			       "end-point nodes need compatible = \"nkhv,vlink\"");
+		return dt_fail(
+			c, off, "vlink-compatible",
+			"end-point nodes need compatible = \"nkhv,vlink\"");
 	dt_path(c, off, ep.path, sizeof(ep.path));
 	r = dt_string(c, off, "vlink-name", &name, &nlen);
 	if (r < 0)
@@ -72,25 +74,29 @@ static int parse_endpoint(struct dt_ctx *c, struct nkhv_system *sys, int off,
 		return dt_fail(c, off, "vlink-name-missing",
 			       "end-point has no 'vlink-name'");
 	if (nlen >= NK_DEV_VLINK_NAME_LIMIT)
-		return dt_fail(c, off, "vlink-name-too-long",
-			       "vlink-name '%s' has %d characters, at most %d allowed",
-			       name, nlen, NK_DEV_VLINK_NAME_LIMIT - 1);
+		return dt_fail(
+			c, off, "vlink-name-too-long",
+			"vlink-name '%s' has %d characters, at most %d allowed",
+			name, nlen, NK_DEV_VLINK_NAME_LIMIT - 1);
 	if (!name_ok(name))
-		return dt_fail(c, off, "vlink-name-chars",
-			       "vlink-name '%s' has a character outside [A-Za-z0-9_.-]",
-			       name);
+		return dt_fail(
+			c, off, "vlink-name-chars",
+			"vlink-name '%s' has a character outside [A-Za-z0-9_.-]",
+			name);
 	server = dt_flag(c, off, "server");
 	client = server < 0 ? -1 : dt_flag(c, off, "client");
 	if (server < 0 || client < 0)
 		return -1;
 	if (!server && !client)
-		return dt_fail(c, off, "vlink-role-missing",
-			       "end-point of '%s' is neither 'server' nor 'client'",
-			       name);
+		return dt_fail(
+			c, off, "vlink-role-missing",
+			"end-point of '%s' is neither 'server' nor 'client'",
+			name);
 	if (server && client)
-		return dt_fail(c, off, "vlink-role-both",
-			       "end-point of '%s' is both 'server' and 'client'",
-			       name);
+		return dt_fail(
+			c, off, "vlink-role-both",
+			"end-point of '%s' is both 'server' and 'client'",
+			name);
 	if (dt_u32(c, off, "link", &link) < 0)
 		return -1;
 	if (link > 0x7fffffff)
@@ -101,9 +107,10 @@ static int parse_endpoint(struct dt_ctx *c, struct nkhv_system *sys, int off,
 		return -1;
 	if (r) {
 		if (ilen >= NKHV_INFO_MAX)
-			return dt_fail(c, off, "info-too-long",
-				       "info has %d characters, at most %d allowed",
-				       ilen, NKHV_INFO_MAX - 1);
+			return dt_fail(
+				c, off, "info-too-long",
+				"info has %d characters, at most %d allowed",
+				ilen, NKHV_INFO_MAX - 1);
 		memcpy(ep.info, info, (size_t)ilen + 1);
 	}
 	if (size_prop(c, off, "pmem-size", &ep.pmem_size, true) < 0 ||
@@ -190,9 +197,10 @@ static int parse_vm(struct dt_ctx *c, struct nkhv_system *sys, int off,
 	if (r && !strcmp(s, "linux"))
 		vm->kind = NKHV_VM_LINUX;
 	else if (r && strcmp(s, "process"))
-		return dt_fail(c, off, "vm-kind",
-			       "nkhv,kind '%s' is neither \"process\" nor \"linux\"",
-			       s);
+		return dt_fail(
+			c, off, "vm-kind",
+			"nkhv,kind '%s' is neither \"process\" nor \"linux\"",
+			s);
 	r = size_prop(c, off, "pdev-size", &vm->pdev_size, false);
 	if (r < 0)
 		return -1;
@@ -202,13 +210,13 @@ static int parse_vm(struct dt_ctx *c, struct nkhv_system *sys, int off,
 	vm->xirq_limit = NKHV_DEFAULT_XIRQ_LIMIT;
 	if (dt_u32(c, off, "xirq-limit", &vm->xirq_limit) < 0)
 		return -1;
-	if (vm->xirq_limit <= NK_XIRQ_FIRST_DYNAMIC ||
-	    vm->xirq_limit > 4096)
+	if (vm->xirq_limit <= NK_XIRQ_FIRST_DYNAMIC || vm->xirq_limit > 4096)
 		return dt_fail(c, off, "xirq-limit-range",
 			       "xirq-limit %u is outside %d..4096",
 			       vm->xirq_limit, NK_XIRQ_FIRST_DYNAMIC + 1);
 	sys->nvms++;
-	fdt_for_each_subnode(child, c->fdt, off) {
+	fdt_for_each_subnode(child, c->fdt, off)
+	{
 		if (parse_endpoint(c, sys, child, sys->nvms - 1, (*order)++))
 			return -1;
 	}
@@ -277,7 +285,8 @@ int nkhv_config_parse(const void *fdt, size_t len, struct nkhv_system *sys,
 	vms = fdt_subnode_offset(fdt, 0, "vms");
 	if (vms < 0)
 		return dt_fail(&c, 0, "no-vms", "the root has no 'vms' node");
-	fdt_for_each_subnode(child, fdt, vms) {
+	fdt_for_each_subnode(child, fdt, vms)
+	{
 		if (parse_vm(&c, sys, child, &order))
 			return -1;
 	}

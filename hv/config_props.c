@@ -39,9 +39,10 @@ int dt_u32(struct dt_ctx *c, int off, const char *name, uint32_t *v)
 	if (!p)
 		return 0;
 	if (len != 4)
-		return dt_fail(c, off, "prop-type",
-			       "property '%s' must be one 32-bit cell, has %d bytes",
-			       name, len);
+		return dt_fail(
+			c, off, "prop-type",
+			"property '%s' must be one 32-bit cell, has %d bytes",
+			name, len);
 	*v = fdt32_to_cpu(*p);
 	return 1;
 }
@@ -59,9 +60,10 @@ int dt_size(struct dt_ctx *c, int off, const char *name, uint64_t *v)
 	else if (len == 8)
 		*v = ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
 	else
-		return dt_fail(c, off, "prop-type",
-			       "property '%s' must be 1 or 2 cells, has %d bytes",
-			       name, len);
+		return dt_fail(
+			c, off, "prop-type",
+			"property '%s' must be 1 or 2 cells, has %d bytes",
+			name, len);
 	return 1;
 }
 
@@ -75,9 +77,10 @@ int dt_string(struct dt_ctx *c, int off, const char *name, const char **s,
 	if (!p)
 		return 0;
 	if (len < 1 || p[len - 1] != 0 || (int)strlen(p) != len - 1)
-		return dt_fail(c, off, "prop-type",
-			       "property '%s' must be a single NUL-terminated string",
-			       name);
+		return dt_fail(
+			c, off, "prop-type",
+			"property '%s' must be a single NUL-terminated string",
+			name);
 	*s = p;
 	*slen = len - 1;
 	return 1;
@@ -90,9 +93,10 @@ int dt_flag(struct dt_ctx *c, int off, const char *name)
 	if (!fdt_getprop(c->fdt, off, name, &len))
 		return 0;
 	if (len != 0)
-		return dt_fail(c, off, "prop-type",
-			       "property '%s' is a flag and must be empty, has %d bytes",
-			       name, len);
+		return dt_fail(
+			c, off, "prop-type",
+			"property '%s' is a flag and must be empty, has %d bytes",
+			name, len);
 	return 1;
 }
 

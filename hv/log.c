@@ -29,8 +29,8 @@ void hv_log(const char *fmt, ...)
 const char *hv_refusal_name(enum hv_refusal why)
 {
 	static const char *const names[HV_REF_COUNT] = {
-		[HV_REF_MAP] = "map",	  [HV_REF_XIRQ] = "xirq",
-		[HV_REF_STATE] = "state", [HV_REF_ALLOC] = "alloc",
+		[HV_REF_MAP] = "map",		[HV_REF_XIRQ] = "xirq",
+		[HV_REF_STATE] = "state",	[HV_REF_ALLOC] = "alloc",
 		[HV_REF_PROTOCOL] = "protocol", [HV_REF_BUSY] = "busy",
 	};
 
@@ -38,8 +38,8 @@ const char *hv_refusal_name(enum hv_refusal why)
 }
 
 /* Count a refusal against VM index `vm` and log why. */
-void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why,
-	       const char *fmt, ...)
+void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why, const char *fmt,
+	       ...)
 {
 	char line[512];
 	va_list ap;

@@ -24,8 +24,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nkhv [--run-dir DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb\n"
-		   "  --run-dir DIR  sockets go here (default: $NKHV_RUN_DIR or %s)\n",
+	fprintf(f,
+		"usage: nkhv [--run-dir DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb\n"
+		"  --run-dir DIR  sockets go here (default: $NKHV_RUN_DIR or %s)\n",
 		NKHV_RUN_DIR_HINT);
 }
 
@@ -102,7 +103,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = hv_server_open(&hv);
 	if (err) {
-		fprintf(stderr, "nkhv: setting up %s: %s\n", dir, strerror(-err));
+		fprintf(stderr, "nkhv: setting up %s: %s\n", dir,
+			strerror(-err));
 		hv_server_close(&hv);
 		hv_regions_destroy(&hv);
 		return 1;

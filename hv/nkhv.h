@@ -100,8 +100,8 @@ struct hv {
 
 /* log.c */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
 const char *hv_refusal_name(enum hv_refusal why);
 
 /* regions.c */

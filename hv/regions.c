@@ -76,8 +76,8 @@ static void index_descriptors(struct hv *hv)
 			/* Insertion sort by node order; vlinks are few. */
 			key = endpoint_order(hv, v, l);
 			for (i = vm->ndesc;
-			     i > 0 && endpoint_order(hv, v, vm->desc_vlink[i - 1]) >
-					      key;
+			     i > 0 &&
+			     endpoint_order(hv, v, vm->desc_vlink[i - 1]) > key;
 			     i--)
 				vm->desc_vlink[i] = vm->desc_vlink[i - 1];
 			vm->desc_vlink[i] = l;
@@ -122,7 +122,8 @@ int hv_regions_create(struct hv *hv)
 
 		vm->cfg = c;
 		snprintf(name, sizeof(name), "pdev-vm%u", c->id);
-		err = region_create(&vm->pdev, name, c->pdev_base, c->pdev_size);
+		err = region_create(&vm->pdev, name, c->pdev_base,
+				    c->pdev_size);
 		if (err)
 			return err;
 		vm->xirqs = calloc(c->xirq_limit, sizeof(*vm->xirqs));
@@ -216,9 +217,9 @@ void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 	memset(h, 0, sizeof(*h));
 	for (d = 0; d < v->ndesc; d++) {
 		struct hv_vlink *l = &hv->vlinks[v->desc_vlink[d]];
-		NkDevVlink *desc = (NkDevVlink *)(v->pdev.map +
-						  NKHV_PDEV_DESC_OFF +
-						  d * sizeof(NkDevVlink));
+		NkDevVlink *desc =
+			(NkDevVlink *)(v->pdev.map + NKHV_PDEV_DESC_OFF +
+				       d * sizeof(NkDevVlink));
 		int s_state = desc->s_state, c_state = desc->c_state;
 
 		memset(desc, 0, sizeof(*desc));
@@ -226,10 +227,10 @@ void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 		desc->link = l->cfg->link;
 		desc->s_id = hv->sys.vms[l->s_vm].id;
 		desc->c_id = hv->sys.vms[l->c_vm].id;
-		desc->s_state = own_states || l->s_vm != vm ? l->s_state :
-							      s_state;
-		desc->c_state = own_states || l->c_vm != vm ? l->c_state :
-							      c_state;
+		desc->s_state =
+			own_states || l->s_vm != vm ? l->s_state : s_state;
+		desc->c_state =
+			own_states || l->c_vm != vm ? l->c_state : c_state;
 		desc->s_info = put_string(v, &off, l->cfg->server.info);
 		desc->c_info = put_string(v, &off, l->cfg->client.info);
 		desc->c_power = NK_DEV_POWER_ON;

@@ -152,12 +152,12 @@ static void conn_close(struct hv *hv, struct conn *c)
 static int reply(struct conn *c, const struct nkhv_msg_hdr *req, int status,
 		 const void *body, size_t len, const int *fds, int nfds)
 {
-	struct nkhv_msg_hdr h = { .type = req->type, .seq = req->seq,
+	struct nkhv_msg_hdr h = { .type = req->type,
+				  .seq = req->seq,
 				  .status = status };
 
-	return nkhv_wire_send(c->fd, &h, status ? NULL : body,
-			      status ? 0 : len, status ? NULL : fds,
-			      status ? 0 : nfds);
+	return nkhv_wire_send(c->fd, &h, status ? NULL : body, status ? 0 : len,
+			      status ? NULL : fds, status ? 0 : nfds);
 }
 
 /* HELLO: the connection becomes VM c->vm, unless a process holds it. */
@@ -173,7 +173,8 @@ static int do_hello(struct hv *hv, struct conn *c,
 
 	if (len != sizeof(hello)) {
 		hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-			  "HELLO of %d bytes, expected %zu", len, sizeof(hello));
+			  "HELLO of %d bytes, expected %zu", len,
+			  sizeof(hello));
 		return -EPROTO;
 	}
 	memcpy(&hello, body, sizeof(hello));
@@ -235,11 +236,10 @@ static int do_alloc(struct hv *hv, struct conn *c,
 		    const struct nkhv_req_alloc *a)
 {
 	struct nkhv_rep_alloc rep = { 0 };
-	enum hv_label_kind kind = req->type == NKHV_MSG_PMEM_ALLOC ?
-					  HV_LABEL_PMEM :
-				  req->type == NKHV_MSG_PDEV_ALLOC ?
-					  HV_LABEL_PDEV :
-					  HV_LABEL_XIRQ;
+	enum hv_label_kind kind =
+		req->type == NKHV_MSG_PMEM_ALLOC ? HV_LABEL_PMEM :
+		req->type == NKHV_MSG_PDEV_ALLOC ? HV_LABEL_PDEV :
+						   HV_LABEL_XIRQ;
 	int err;
 
 	err = hv_alloc(hv, c->vm, kind, a->vlink, a->id, a->osid, a->size,
@@ -248,7 +248,8 @@ static int do_alloc(struct hv *hv, struct conn *c,
 }
 
 static int do_xirq(struct hv *hv, struct conn *c,
-		   const struct nkhv_msg_hdr *req, const struct nkhv_req_xirq *x)
+		   const struct nkhv_msg_hdr *req,
+		   const struct nkhv_req_xirq *x)
 {
 	struct hv_vm *v = &hv->vms[c->vm];
 	struct hv_xirq *xi;
@@ -269,9 +270,10 @@ static int do_xirq(struct hv *hv, struct conn *c,
 	t = nkhv_config_vm_index(&hv->sys, x->osid);
 	xi = t < 0 ? NULL : hv_xirq_find(hv, (uint32_t)t, x->xirq);
 	if (!xi || !hv_is_endpoint(hv, c->vm, xi->vlink)) {
-		hv_refuse(hv, c->vm, HV_REF_XIRQ,
-			  "trigger XIRQ %u of os %u: not allocated on one of its vlinks",
-			  x->xirq, x->osid);
+		hv_refuse(
+			hv, c->vm, HV_REF_XIRQ,
+			"trigger XIRQ %u of os %u: not allocated on one of its vlinks",
+			x->xirq, x->osid);
 		return reply(c, req, -EACCES, NULL, 0, NULL, 0);
 	}
 	return reply(c, req, 0, NULL, 0, &xi->efd, 1);
@@ -332,8 +334,8 @@ static int conn_serve(struct hv *hv, struct conn *c)
 	if (len == -EAGAIN)
 		return 0;
 	if (len < 0) {
-		hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-			  "malformed packet (%s)%s", strerror(-len),
+		hv_refuse(hv, c->vm, HV_REF_PROTOCOL, "malformed packet (%s)%s",
+			  strerror(-len),
 			  c->joined ? "" : " before HELLO; dropped");
 		return c->joined ? 0 : -1;
 	}
@@ -384,8 +386,7 @@ static void accept_vm(struct hv *hv, uint32_t vm)
 	for (i = 0; i < HV_MAX_CONNS; i++)
 		if (conns[i].fd < 0)
 			break;
-	if (i == HV_MAX_CONNS ||
-	    epoll_add(hv, fd, ev_data(EV_CONN, i)) < 0) {
+	if (i == HV_MAX_CONNS || epoll_add(hv, fd, ev_data(EV_CONN, i)) < 0) {
 		hv_refuse(hv, vm, HV_REF_PROTOCOL,
 			  "too many connections; dropped");
 		close(fd);
@@ -411,8 +412,8 @@ static void serve_status(struct hv *hv)
 	if (json) {
 		len = strlen(json);
 		for (off = 0; off < len;) {
-			ssize_t n = send(fd, json + off, len - off,
-					 MSG_NOSIGNAL);
+			ssize_t n =
+				send(fd, json + off, len - off, MSG_NOSIGNAL);
 
 			if (n <= 0)
 				break;

@@ -38,17 +38,17 @@ static uint64_t xirq_raised(struct hv *hv, uint32_t vm, NkXIrq x)
 static json_t *endpoint_json(struct hv *hv, uint32_t l, bool server)
 {
 	struct hv_vlink *vl = &hv->vlinks[l];
-	const struct nkhv_endpoint *ep = server ? &vl->cfg->server :
-						  &vl->cfg->client;
+	const struct nkhv_endpoint *ep =
+		server ? &vl->cfg->server : &vl->cfg->client;
 	uint32_t vm = server ? vl->s_vm : vl->c_vm;
 	json_t *o = json_object(), *xirqs = json_array();
 	uint32_t i;
 
 	json_object_set_new(o, "vm", json_integer(hv->sys.vms[vm].id));
 	json_object_set_new(o, "vm_name", json_string(hv->sys.vms[vm].name));
-	json_object_set_new(o, "state", json_string(hv_state_name(
-						server ? vl->s_state :
-							 vl->c_state)));
+	json_object_set_new(
+		o, "state",
+		json_string(hv_state_name(server ? vl->s_state : vl->c_state)));
 	json_object_set_new(o, "info", json_string(ep->info));
 	json_object_set_new(o, "pmem_size", json_integer(ep->pmem_size));
 	json_object_set_new(o, "xirq_budget", json_integer(ep->xirqs));
@@ -75,10 +75,10 @@ static json_t *vm_json(struct hv *hv, uint32_t i)
 
 	json_object_set_new(o, "id", json_integer(v->cfg->id));
 	json_object_set_new(o, "name", json_string(v->cfg->name));
-	json_object_set_new(o, "kind", json_string(v->cfg->kind ==
-								   NKHV_VM_LINUX ?
-							   "linux" :
-							   "process"));
+	json_object_set_new(o, "kind",
+			    json_string(v->cfg->kind == NKHV_VM_LINUX ?
+						"linux" :
+						"process"));
 	json_object_set_new(o, "up", json_boolean(v->conn_fd >= 0));
 	json_object_set_new(o, "pid", json_integer(v->pid));
 	json_object_set_new(o, "joins", json_integer(v->joins));

@@ -93,8 +93,7 @@ static int apply(struct ed_channel_config *cfg, const char *t, nku32_f n,
 	while (k < n && t[k] != '=')
 		k++;
 	if (k == n || k == 0) {
-		set_err(err, errlen, "info item '", t, n,
-			"' is not key=value");
+		set_err(err, errlen, "info item '", t, n, "' is not key=value");
 		return -1;
 	}
 	v = t + k + 1;
@@ -195,8 +194,8 @@ int ed_channel_config_parse(const char *s_info, const char *c_info,
 	if (err && errlen)
 		err[0] = 0;
 	if (!s_info || !s_info[0]) {
-		set_err(err, errlen, "server info is empty: no channel name",
-			0, 0, "");
+		set_err(err, errlen, "server info is empty: no channel name", 0,
+			0, "");
 		return -1;
 	}
 	if (parse_one(s_info, cfg, 1, err, errlen))

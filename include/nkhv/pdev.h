@@ -42,7 +42,7 @@ struct nkhv_pdev_header {
 #define NKHV_PDEV_STATS_SIZE(xirq_limit) \
 	NKHV_ALIGN_UP((nku64_f)(xirq_limit) * sizeof(nku64_f), NKHV_PDEV_ALIGN)
 
-#define NKHV_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((nku64_f)(a) - 1))
+#define NKHV_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((nku64_f)(a)-1))
 
 /* Offset of the descriptor array: right after the header, aligned. */
 #define NKHV_PDEV_DESC_OFF \

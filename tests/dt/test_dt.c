@@ -30,7 +30,8 @@ static int load(const char *dir, const char *name)
 
 static void assert_no_overlap(void)
 {
-	uint64_t b[NKHV_MAX_VMS + NKHV_MAX_VLINKS], s[NKHV_MAX_VMS + NKHV_MAX_VLINKS];
+	uint64_t b[NKHV_MAX_VMS + NKHV_MAX_VLINKS],
+		s[NKHV_MAX_VMS + NKHV_MAX_VLINKS];
 	uint32_t n = 0, i, j;
 
 	for (i = 0; i < sys.nvms; i++) {
@@ -77,7 +78,8 @@ static void test_idcevo(void **state)
 	assert_int_equal(sys.vms[1].xirq_needed, 9);
 	/* First PDEV at the window's start, then contiguous. */
 	assert_int_equal(sys.vms[0].pdev_base, NKHV_DEFAULT_PHYS_BASE);
-	assert_int_equal(sys.vms[1].pdev_base, NKHV_DEFAULT_PHYS_BASE + 0x10000);
+	assert_int_equal(sys.vms[1].pdev_base,
+			 NKHV_DEFAULT_PHYS_BASE + 0x10000);
 	assert_true(sys.vms[0].pdev_sys_size > 0 &&
 		    sys.vms[0].pdev_sys_size < sys.vms[0].pdev_size);
 	/* The client's end-point node order follows its own tree order. */
@@ -123,9 +125,9 @@ static void test_bad_trees(void **state)
 		assert_non_null(f);
 		assert_non_null(fgets(line, sizeof(line), f));
 		fclose(f);
-		assert_int_equal(sscanf(line, "/* expect: %63s %255s */", rule,
-					npath),
-				 2);
+		assert_int_equal(
+			sscanf(line, "/* expect: %63s %255s */", rule, npath),
+			2);
 		if (nkhv_config_load(path, &sys, &err) == 0)
 			fail_msg("%s: accepted, expected %s", de->d_name, rule);
 		if (strcmp(err.rule, rule) || strcmp(err.path, npath))
@@ -223,7 +225,8 @@ static void test_corrupt_blobs(void **state)
 static void test_missing_file(void **state)
 {
 	(void)state;
-	assert_int_equal(nkhv_config_load("/nonexistent/x.dtb", &sys, &err), -1);
+	assert_int_equal(nkhv_config_load("/nonexistent/x.dtb", &sys, &err),
+			 -1);
 	assert_string_equal(err.rule, "file");
 	assert_non_null(strstr(err.message, "/nonexistent/x.dtb"));
 }

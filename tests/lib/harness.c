@@ -199,8 +199,8 @@ long harness_refusals(struct hv_proc *h, NkOsId id, const char *kind)
 
 	vm = st ? harness_vmstat(st, id) : NULL;
 	if (vm)
-		n = (long)json_integer_value(json_object_get(
-			json_object_get(vm, "refusals"), kind));
+		n = (long)json_integer_value(
+			json_object_get(json_object_get(vm, "refusals"), kind));
 	json_decref(st);
 	return n;
 }

@@ -43,14 +43,13 @@ static NkPhAddr find_vlink(const char *name, int link)
 }
 
 /* Children report failures on stderr with the line that failed. */
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n", \
-				__FILE__, __LINE__, #c,                   \
-				nkddi_last_error());                      \
-			return 1;                                         \
-		}                                                         \
+#define CHECK(c)                                                             \
+	do {                                                                 \
+		if (!(c)) {                                                  \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+				__FILE__, __LINE__, #c, nkddi_last_error()); \
+			return 1;                                            \
+		}                                                            \
 	} while (0)
 
 static int setup(void **state)
@@ -101,7 +100,8 @@ static int lookup_child(void *arg)
 		CHECK(vl->s_id == (order[i] == 3 ? 3u : 1u));
 		CHECK(vl->s_state == NK_DEV_VLINK_OFF);
 		CHECK(vl->c_state == NK_DEV_VLINK_OFF);
-		CHECK(vl->s_info && !strcmp(nkops.nk_ptov(vl->s_info), info[i]));
+		CHECK(vl->s_info &&
+		      !strcmp(nkops.nk_ptov(vl->s_info), info[i]));
 		CHECK(vl->c_info == 0);
 		i++;
 	}
@@ -346,32 +346,28 @@ static void handshake_in_order(struct hv_proc *h, int order)
 					 0);
 		c = spawn_pingpong(h, 2, "0");
 	}
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "ON", "ON",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "ON", "ON", 10000), 0);
 	/* kill -9 the client: the server sees OFF and goes back to RESET. */
 	harness_kill(c);
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "RESET", "OFF",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "RESET", "OFF", 10000),
+		0);
 	c = spawn_pingpong(h, 2, "0");
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "ON", "ON",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "ON", "ON", 10000), 0);
 	/* kill -9 the server: same the other way round. */
 	harness_kill(s);
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "OFF", "RESET",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "OFF", "RESET", 10000),
+		0);
 	s = spawn_pingpong(h, 1, "0");
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "ON", "ON",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "ON", "ON", 10000), 0);
 	harness_kill(s);
 	harness_kill(c);
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "OFF", "OFF",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "OFF", "OFF", 10000), 0);
 }
 
 static void test_handshake_server_first(void **state)
@@ -412,9 +408,8 @@ static void test_handshake_restart_storm(void **state)
 		if (i % 3 != 0)
 			c = spawn_pingpong(h, 2, "0");
 	}
-	assert_int_equal(harness_wait_states(h, "pingpong", 0, "ON", "ON",
-					     10000),
-			 0);
+	assert_int_equal(
+		harness_wait_states(h, "pingpong", 0, "ON", "ON", 10000), 0);
 	harness_kill(s);
 	harness_kill(c);
 }
@@ -586,8 +581,8 @@ static void test_busy_and_garbage(void **state)
 	/* Wait until the holder has joined. */
 	for (i = 0; i < 500; i++) {
 		json_t *st = harness_status(h);
-		int up = json_is_true(json_object_get(harness_vmstat(st, 2),
-						      "up"));
+		int up = json_is_true(
+			json_object_get(harness_vmstat(st, 2), "up"));
 
 		json_decref(st);
 		if (up)
@@ -758,9 +753,8 @@ static void test_xirq_between_vms(void **state)
 	assert_int_equal(harness_wait(owner, 5000), 0);
 	/* The XIRQ counter of the vlink shows the delivery. */
 	st = harness_status(h);
-	xs = json_object_get(json_object_get(harness_vlink(st, "ab", 0),
-					     "server"),
-			     "xirqs");
+	xs = json_object_get(
+		json_object_get(harness_vlink(st, "ab", 0), "server"), "xirqs");
 	assert_int_equal(json_array_size(xs), 1);
 	assert_true(json_integer_value(json_object_get(json_array_get(xs, 0),
 						       "raised")) >= 1);
@@ -807,8 +801,8 @@ int main(void)
 						pp_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_restart_storm,
 						pp_setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pingpong_example,
-						pp_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pingpong_example, pp_setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_access_memory_and_xirqs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_peer_state, setup,

@@ -41,7 +41,8 @@ json_t *vlinkctl_config_json(const struct nkhv_system *sys)
 		json_object_set_new(pdev, "base", json_integer(v->pdev_base));
 		json_object_set_new(pdev, "size", json_integer(v->pdev_size));
 		json_object_set_new(o, "pdev", pdev);
-		json_object_set_new(o, "xirq_limit", json_integer(v->xirq_limit));
+		json_object_set_new(o, "xirq_limit",
+				    json_integer(v->xirq_limit));
 		json_array_append_new(vms, o);
 	}
 	for (i = 0; i < sys->nvlinks; i++) {
@@ -76,7 +77,8 @@ int vlinkctl_check(FILE *out, const char *path)
 	fprintf(out, "%s: OK: %u VMs, %u vlinks%s%s\n", path, sys.nvms,
 		sys.nvlinks, sys.model[0] ? ", model " : "", sys.model);
 	for (i = 0; i < sys.nvms; i++)
-		fprintf(out, "  vm %-3u %-12s PDEV 0x%09llx +0x%llx (system area 0x%llx), %u of %u XIRQs\n",
+		fprintf(out,
+			"  vm %-3u %-12s PDEV 0x%09llx +0x%llx (system area 0x%llx), %u of %u XIRQs\n",
 			sys.vms[i].id, sys.vms[i].name,
 			(unsigned long long)sys.vms[i].pdev_base,
 			(unsigned long long)sys.vms[i].pdev_size,
@@ -85,7 +87,8 @@ int vlinkctl_check(FILE *out, const char *path)
 	for (i = 0; i < sys.nvlinks; i++) {
 		const struct nkhv_vlink *l = &sys.vlinks[i];
 
-		fprintf(out, "  vlink %-15s link %-3d server vm %u, client vm %u, PMEM ",
+		fprintf(out,
+			"  vlink %-15s link %-3d server vm %u, client vm %u, PMEM ",
 			l->name, l->link, sys.vms[l->server.vm].id,
 			sys.vms[l->client.vm].id);
 		if (l->pmem_size)

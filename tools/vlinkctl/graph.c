@@ -51,10 +51,12 @@ int vlinkctl_graph(FILE *out, json_t *st)
 		bool up = json_is_true(json_object_get(vm, "up"));
 
 		fprintf(out, "\tvm%lld [label=\"",
-			(long long)json_integer_value(json_object_get(vm, "id")));
+			(long long)json_integer_value(
+				json_object_get(vm, "id")));
 		dot_str(out, json_string_value(json_object_get(vm, "name")));
 		fprintf(out, "\\nVM %lld (%s)\\n%s\", color=%s];\n",
-			(long long)json_integer_value(json_object_get(vm, "id")),
+			(long long)json_integer_value(
+				json_object_get(vm, "id")),
 			json_string_value(json_object_get(vm, "kind")),
 			up ? "up" : "down", up ? "darkgreen" : "grey50");
 	}
@@ -62,20 +64,24 @@ int vlinkctl_graph(FILE *out, json_t *st)
 	{
 		json_t *s = json_object_get(vl, "server"),
 		       *c = json_object_get(vl, "client");
-		const char *info = json_string_value(json_object_get(s, "info"));
+		const char *info =
+			json_string_value(json_object_get(s, "info"));
 
 		fprintf(out, "\tvm%lld -> vm%lld [label=\"",
 			(long long)json_integer_value(json_object_get(s, "vm")),
-			(long long)json_integer_value(json_object_get(c, "vm")));
+			(long long)json_integer_value(
+				json_object_get(c, "vm")));
 		dot_str(out, json_string_value(json_object_get(vl, "name")));
 		fprintf(out, "/%lld\\n%s/%s",
-			(long long)json_integer_value(json_object_get(vl, "link")),
+			(long long)json_integer_value(
+				json_object_get(vl, "link")),
 			state(s), state(c));
 		if (info && *info) {
 			fputs("\\n", out);
 			dot_str(out, info);
 		}
-		fprintf(out, "\", color=%s];\n", edge_colour(state(s), state(c)));
+		fprintf(out, "\", color=%s];\n",
+			edge_colour(state(s), state(c)));
 	}
 	fputs("}\n", out);
 	return 0;

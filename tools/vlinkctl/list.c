@@ -26,7 +26,8 @@ static void xirqs_text(json_t *ep, char *buf, size_t len)
 	json_array_foreach(json_object_get(ep, "xirqs"), i, x)
 	{
 		int n = snprintf(buf + off, len - off, "%s%lld(%lld)",
-				 i ? "," : "", num(x, "xirq"), num(x, "raised"));
+				 i ? "," : "", num(x, "xirq"),
+				 num(x, "raised"));
 
 		if (n < 0 || (size_t)n >= len - off)
 			break;
@@ -52,7 +53,8 @@ int vlinkctl_list(FILE *out, json_t *st, bool as_json)
 	{
 		json_t *r = json_object_get(vm, "refusals");
 
-		fprintf(out, "%-4lld %-12s %-8s %-5s %-8lld %-10lld %-8lld %lld",
+		fprintf(out,
+			"%-4lld %-12s %-8s %-5s %-8lld %-10lld %-8lld %lld",
 			num(vm, "id"), str(vm, "name"), str(vm, "kind"),
 			json_is_true(json_object_get(vm, "up")) ? "up" : "down",
 			num(vm, "pid"),
@@ -73,9 +75,9 @@ int vlinkctl_list(FILE *out, json_t *st, bool as_json)
 		}
 		fputc('\n', out);
 	}
-	fprintf(out, "\n%-16s %-4s %-18s %-18s %-10s %-14s %-14s %s\n",
-		"VLINK", "LINK", "SERVER", "CLIENT", "PMEM", "S-XIRQS",
-		"C-XIRQS", "REFUSALS");
+	fprintf(out, "\n%-16s %-4s %-18s %-18s %-10s %-14s %-14s %s\n", "VLINK",
+		"LINK", "SERVER", "CLIENT", "PMEM", "S-XIRQS", "C-XIRQS",
+		"REFUSALS");
 	json_array_foreach(json_object_get(st, "vlinks"), i, vl)
 	{
 		json_t *s = json_object_get(vl, "server"),
@@ -88,7 +90,8 @@ int vlinkctl_list(FILE *out, json_t *st, bool as_json)
 			 str(c, "vm_name"), str(c, "state"));
 		xirqs_text(s, sx, sizeof(sx));
 		xirqs_text(c, cx, sizeof(cx));
-		fprintf(out, "%-16s %-4lld %-18s %-18s %-10lld %-14s %-14s %lld\n",
+		fprintf(out,
+			"%-16s %-4lld %-18s %-18s %-10lld %-14s %-14s %lld\n",
 			str(vl, "name"), num(vl, "link"), sside, cside,
 			num(json_object_get(vl, "pmem"), "size"), sx, cx,
 			num(vl, "refusals"));
