@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Producer end of the Earlydata ring (docs/earlydata-protocol.md).
+ *
+ * The producer is the only writer of the header and the data area; it
+ * keeps private copies of head, tail and next_seq and writes the shared
+ * ones from them, so a consumer scribbling on the header cannot steer it.
+ * The only shared value it reads while running is the consumer's read
+ * position, which it validates on every use.
+ */
+#include <earlydata/ring_io.h>
+
+#include "ed_port.h"
+
+static void set_fault(struct ed_producer *p, const char *field,
+		      const char *rule, nku64_f value, nku64_f pos)
+{
+	p->fault.field = field;
+	p->fault.rule = rule;
+	p->fault.value = value;
+	p->fault.pos = pos;
+	p->st.faults++;
+}
+
+nku64_f ed_ring_pmem_size(nku64_f data_size)
+{
+	return ED_RING_DATA_OFF + data_size;
+}
+
+int ed_ring_geometry_ok(nku64_f pmem_size, nku64_f data_size,
+			nku32_f record_max)
+{
+	if (!data_size || (data_size & (ED_REC_ALIGN - 1)) ||
+	    data_size > pmem_size || pmem_size < ED_RING_DATA_OFF ||
+	    data_size > pmem_size - ED_RING_DATA_OFF || !record_max ||
+	    record_max > 0x7fffffffu ||
+	    2 * ed_rec_span(record_max) + ED_REC_HDR_SIZE > data_size)
+		return -ED_EINVAL;
+	return 0;
+}
+
+/* Publish the whole header from the private state; magic last. */
+static void write_header(struct ed_producer *p)
+{
+	struct ed_ring_hdr *h = p->hdr;
+
+	ed_store_release(&h->magic, 0u);
+	ed_store(&h->version_major, (nku16_f)ED_RING_VERSION_MAJOR);
+	ed_store(&h->version_minor, (nku16_f)ED_RING_VERSION_MINOR);
+	ed_store(&h->hdr_size, (nku32_f)sizeof(*h));
+	ed_store(&h->data_off, (nku32_f)ED_RING_DATA_OFF);
+	ed_store(&h->data_size, p->data_size);
+	ed_store(&h->record_max, p->record_max);
+	ed_store(&h->policy, p->policy);
+	ed_store(&h->epoch, p->epoch);
+	ed_store(&h->tail, p->tail);
+	ed_store(&h->head, p->head);
+	ed_store(&h->next_seq, p->next_seq);
+	ed_store(&h->prod_wait_gen, p->wait_gen);
+	ed_store(&h->format_ns, p->format_ns);
+	ed_store_release(&h->magic, (nku32_f)ED_RING_MAGIC);
+}
+
+void ed_producer_repair(struct ed_producer *p)
+{
+	write_header(p);
+}
+
+/*
+ * Size of the item (record, pad, or unusable end of the data area) at
+ * position pos, or 0 when what is there cannot be ours. *seq gets the
+ * record's sequence number, or ~0 for pads and skips. With check_crc the
+ * record must also pass its CRC.
+ */
+static nku64_f item_span(struct ed_producer *p, nku64_f pos, nku64_f *seq,
+			 int check_crc)
+{
+	nku64_f off = pos % p->data_size, room = p->data_size - off, span;
+	struct ed_rec_hdr h;
+
+	*seq = ~0ull;
+	if (room < ED_REC_HDR_SIZE)
+		return room;
+	ed_memcpy(&h, p->data + off, sizeof(h));
+	if (h.type == ED_REC_TYPE_PAD)
+		return h.len == room - ED_REC_HDR_SIZE ? room : 0;
+	if (h.len > p->record_max || h.type > ED_REC_TYPE_MAX)
+		return 0;
+	span = ed_rec_span(h.len);
+	if (span > room)
+		return 0;
+	if (check_crc &&
+	    ed_rec_crc(&h, p->data + off + ED_REC_HDR_SIZE) != h.crc)
+		return 0;
+	*seq = h.seq;
+	return span;
+}
+
+/* Check the ring found in PMEM: same geometry, every record intact. */
+static int resume_check(struct ed_producer *p)
+{
+	struct ed_ring_hdr *h = p->hdr;
+	nku64_f head, tail, next, pos, seq, last = 0, span;
+	int any = 0;
+
+	if (ed_load_acquire(&h->magic) != ED_RING_MAGIC)
+		return -1;
+	if (ed_load(&h->version_major) != ED_RING_VERSION_MAJOR ||
+	    ed_load(&h->hdr_size) != sizeof(*h) ||
+	    ed_load(&h->data_off) != ED_RING_DATA_OFF ||
+	    ed_load(&h->data_size) != p->data_size ||
+	    ed_load(&h->record_max) != p->record_max ||
+	    ed_load(&h->policy) != p->policy || !ed_load(&h->epoch))
+		return -2;
+	head = ed_load(&h->head);
+	tail = ed_load(&h->tail);
+	next = ed_load(&h->next_seq);
+	if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
+	    head - tail > p->data_size)
+		return -3;
+	for (pos = tail; pos < head; pos += span) {
+		span = item_span(p, pos, &seq, 1);
+		if (!span || span > head - pos)
+			return -4;
+		if (seq == ~0ull)
+			continue;
+		if (any && seq <= last)
+			return -4;
+		last = seq;
+		any = 1;
+	}
+	p->epoch = ed_load(&h->epoch);
+	p->head = head;
+	p->tail = tail;
+	p->next_seq = any && last + 1 > next ? last + 1 : next;
+	p->wait_gen = ed_load(&h->prod_wait_gen);
+	p->format_ns = ed_load(&h->format_ns);
+	return 0;
+}
+
+int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
+		       nku64_f data_size, nku32_f record_max, nku32_f policy,
+		       nku64_f now_ns)
+{
+	static const char *const why[] = { "no valid ring header",
+					   "geometry or policy changed",
+					   "head/tail inconsistent",
+					   "a record between tail and head "
+					   "is damaged" };
+	nku64_f e1, e2;
+	int r;
+
+	ed_memset(p, 0, sizeof(*p));
+	if (ed_ring_geometry_ok(pmem_size, data_size, record_max) ||
+	    policy > ED_POLICY_OVERWRITE_OLDEST)
+		return -ED_EINVAL;
+	p->hdr = (struct ed_ring_hdr *)((nku8_f *)pmem + ED_RING_HDR_OFF);
+	p->ctl = (struct ed_cons_ctl *)((nku8_f *)pmem + ED_CONS_CTL_OFF);
+	p->data = (nku8_f *)pmem + ED_RING_DATA_OFF;
+	p->data_size = data_size;
+	p->record_max = record_max;
+	p->policy = policy;
+	/* A consumer already asleep gets one data XIRQ at our first write. */
+	p->notified_gen = ed_load(&p->ctl->cons_wait_gen) - 1;
+	r = resume_check(p);
+	if (!r) {
+		write_header(p); /* also restores next_seq after a crash */
+		p->st.resumes++;
+		return ED_ATTACH_RESUMED;
+	}
+	if (r != -1)
+		set_fault(p, "header", why[-r - 1], ed_load(&p->hdr->epoch), 0);
+	else if (ed_load(&p->hdr->magic) || ed_load(&p->hdr->epoch))
+		set_fault(p, "header.magic", why[0], ed_load(&p->hdr->magic),
+			  0);
+	/* else: never formatted, nothing to report */
+	/* A new epoch, distinct from anything either side remembers. */
+	e1 = ed_load(&p->hdr->epoch);
+	e2 = ed_load(&p->ctl->epoch);
+	p->epoch = (e1 > e2 ? e1 : e2) + 1;
+	if (!p->epoch)
+		p->epoch = 1;
+	p->head = p->tail = p->next_seq = 0;
+	p->format_ns = now_ns;
+	write_header(p);
+	p->st.formats++;
+	return ED_ATTACH_FORMATTED;
+}
+
+/*
+ * How far the tail may advance: up to the head for overwrite-oldest, up to
+ * the consumer's read position otherwise. The read position is validated;
+ * a bad one is reported (once per value) and nothing is reclaimed.
+ */
+static nku64_f reclaim_limit(struct ed_producer *p)
+{
+	nku64_f pos;
+
+	if (p->policy == ED_POLICY_OVERWRITE_OLDEST)
+		return p->head;
+	if (ed_load_acquire(&p->ctl->epoch) != p->epoch)
+		return p->tail; /* consumer not attached: it starts at 0 */
+	pos = ed_load_acquire(&p->ctl->read_pos);
+	if ((pos & (ED_REC_ALIGN - 1)) || pos < p->tail || pos > p->head) {
+		if (pos != p->bad_read_pos)
+			set_fault(p, "consumer.read_pos",
+				  pos > p->head ? "beyond the head" :
+				  pos < p->tail ? "behind the tail" :
+						  "misaligned",
+				  pos, p->head);
+		p->bad_read_pos = pos;
+		return p->tail;
+	}
+	return pos;
+}
+
+/* Free enough space for `need` bytes at the head if the policy allows. */
+static int make_room(struct ed_producer *p, nku64_f need)
+{
+	nku64_f limit, span, seq, unread = 0, tail = p->tail;
+
+	if (p->head + need - tail <= p->data_size)
+		return 0;
+	limit = reclaim_limit(p);
+	if (p->policy == ED_POLICY_OVERWRITE_OLDEST &&
+	    ed_load_acquire(&p->ctl->epoch) == p->epoch)
+		unread = ed_load(&p->ctl->read_pos); /* only for counting */
+	while (p->head + need - tail > p->data_size && tail < limit) {
+		span = item_span(p, tail, &seq, 0);
+		if (!span || span > limit - tail) {
+			/* Our own data was overwritten by someone. */
+			set_fault(p, "data", "record at the tail is damaged",
+				  tail, tail);
+			tail = limit;
+			break;
+		}
+		if (p->policy == ED_POLICY_OVERWRITE_OLDEST && seq != ~0ull &&
+		    tail >= unread)
+			p->st.overwritten++;
+		tail += span;
+	}
+	if (tail != p->tail) {
+		p->tail = tail;
+		/* Published before the bytes behind it are overwritten. */
+		ed_store_release(&p->hdr->tail, tail);
+		ed_mb();
+	}
+	return p->head + need - tail <= p->data_size ? 0 : -ED_ENOSPC;
+}
+
+/* Bytes needed at the head for a record of span `span` (pad included). */
+static nku64_f need_for(struct ed_producer *p, nku64_f span)
+{
+	nku64_f room = p->data_size - p->head % p->data_size;
+
+	return room < span ? room + span : span;
+}
+
+int ed_producer_has_space(struct ed_producer *p, nku32_f len)
+{
+	if (len > p->record_max)
+		return 0;
+	return !make_room(p, need_for(p, ed_rec_span(len)));
+}
+
+/* Notify the consumer if it armed a wait since our last notification. */
+static void maybe_notify(struct ed_producer *p, int *notify)
+{
+	nku32_f g;
+
+	ed_mb(); /* head/next_seq stores before the cons_wait_gen load */
+	g = ed_load(&p->ctl->cons_wait_gen);
+	if (g != p->notified_gen) {
+		p->notified_gen = g;
+		*notify = 1;
+		p->st.notify_sent++;
+	} else {
+		p->st.notify_suppressed++;
+	}
+}
+
+int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
+		      nku32_f len, nku64_f ts_ns, nku64_f *seq, int *notify)
+{
+	nku64_f span = ed_rec_span(len), off, room;
+	struct ed_rec_hdr h;
+
+	*notify = 0;
+	if (len > p->record_max)
+		return -ED_EMSGSIZE;
+	if (type > ED_REC_TYPE_MAX)
+		return -ED_EINVAL;
+	if (make_room(p, need_for(p, span))) {
+		if (p->policy == ED_POLICY_DROP_NEW) {
+			if (seq)
+				*seq = p->next_seq;
+			p->next_seq++;
+			ed_store_release(&p->hdr->next_seq, p->next_seq);
+			p->st.dropped++;
+			maybe_notify(p, notify);
+			return -ED_ENOSPC;
+		}
+		/* Block: ask for a space XIRQ, then look once more. */
+		p->wait_gen++;
+		ed_store(&p->hdr->prod_wait_gen, p->wait_gen);
+		ed_mb();
+		if (make_room(p, need_for(p, span))) {
+			p->st.blocked++;
+			return -ED_EAGAIN;
+		}
+	}
+	off = p->head % p->data_size;
+	room = p->data_size - off;
+	if (room < span) {
+		if (room >= ED_REC_HDR_SIZE) {
+			ed_memset(&h, 0, sizeof(h));
+			h.len = (nku32_f)(room - ED_REC_HDR_SIZE);
+			h.type = ED_REC_TYPE_PAD;
+			h.crc = ed_rec_crc(&h, 0);
+			ed_memcpy(p->data + off, &h, sizeof(h));
+		}
+		p->head += room;
+		off = 0;
+	}
+	ed_memset(&h, 0, sizeof(h));
+	h.len = len;
+	h.type = type;
+	h.seq = p->next_seq;
+	h.ts_ns = ts_ns;
+	h.crc = ed_rec_crc(&h, buf);
+	ed_memcpy(p->data + off + ED_REC_HDR_SIZE, buf, len);
+	if (span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
+		ed_memset(p->data + off + ED_REC_HDR_SIZE + len, 0,
+			  span - ED_REC_HDR_SIZE - len);
+	ed_memcpy(p->data + off, &h, sizeof(h));
+	if (seq)
+		*seq = p->next_seq;
+	p->head += span;
+	p->next_seq++;
+	/* The record is complete before the head covers it. */
+	ed_store_release(&p->hdr->head, p->head);
+	ed_store_release(&p->hdr->next_seq, p->next_seq);
+	p->st.records++;
+	p->st.bytes += len;
+	maybe_notify(p, notify);
+	return 0;
+}

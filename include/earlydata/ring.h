@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Earlydata shared-memory protocol: a single-producer single-consumer
+ * record ring in the PMEM of one vlink. docs/earlydata-protocol.md is the
+ * specification; this header is its normative layout.
+ *
+ * PMEM layout (offsets from the start of the vlink's PMEM):
+ *
+ *	0x0000	struct ed_ring_hdr	written by the producer only
+ *	0x0800	struct ed_cons_ctl	written by the consumer only
+ *	0x1000	data[data_size]		records, written by the producer only
+ *
+ * Positions (head, tail, read_pos) are 64-bit byte counters that only grow
+ * within an epoch; a position p is at data offset p % data_size. Records
+ * are 8-byte aligned and never wrap: the producer fills the end of the
+ * data area with a pad record (or, when fewer than ED_REC_HDR_SIZE bytes
+ * remain, with nothing) and continues at offset 0.
+ *
+ * Every field is little-endian, naturally aligned, and read by the other
+ * side as untrusted input.
+ */
+#ifndef EARLYDATA_RING_H
+#define EARLYDATA_RING_H
+
+#include <nk/nktypes.h>
+
+#define ED_RING_MAGIC 0x31524445u /* "EDR1" */
+#define ED_RING_VERSION_MAJOR 1 /* incompatible layout changes */
+#define ED_RING_VERSION_MINOR 0 /* compatible additions */
+
+#define ED_RING_HDR_OFF 0x0000u
+#define ED_CONS_CTL_OFF 0x0800u
+#define ED_RING_DATA_OFF 0x1000u
+
+#define ED_REC_ALIGN 8u
+#define ED_REC_HDR_SIZE 32u
+#define ED_REC_TYPE_PAD 0xffffu /* fills the end of the data area */
+#define ED_REC_TYPE_MAX 0xfffeu /* largest type a record may carry */
+
+/* Overflow policies, as stored in ed_ring_hdr.policy. */
+#define ED_POLICY_BLOCK 0u
+#define ED_POLICY_DROP_NEW 1u
+#define ED_POLICY_OVERWRITE_OLDEST 2u
+
+/*
+ * Producer header. The first part is written once when the producer
+ * formats the ring (an epoch); the second part changes as records are
+ * written. The consumer caches the first part and re-checks it.
+ */
+struct ed_ring_hdr {
+	/* Written at format time; magic last, with release. */
+	nku32_f magic; /* ED_RING_MAGIC, 0 while formatting */
+	nku16_f version_major;
+	nku16_f version_minor;
+	nku32_f hdr_size; /* sizeof(struct ed_ring_hdr) */
+	nku32_f data_off; /* ED_RING_DATA_OFF */
+	nku64_f data_size; /* bytes of the data area, multiple of 8 */
+	nku32_f record_max; /* largest payload, bytes */
+	nku32_f policy; /* ED_POLICY_* */
+	nku64_f epoch; /* incremented at every format, never 0 */
+	nku8_f pad0[24];
+
+	/* Written as records are produced (own cache line). */
+	nku64_f head; /* end of the last complete record (release) */
+	nku64_f tail; /* start of the oldest intact record (release) */
+	nku64_f next_seq; /* seq the next produced record will get */
+	nku32_f prod_wait_gen; /* bumped when the producer waits for space */
+	nku32_f reserved;
+	nku64_f format_ns; /* producer clock when the epoch started */
+	nku8_f pad1[24];
+};
+
+/* Consumer control block: the consumer's persistent read position. */
+struct ed_cons_ctl {
+	nku64_f epoch; /* epoch read_pos refers to; 0 = never attached */
+	nku64_f read_pos; /* next position to read (release) */
+	nku64_f read_seq; /* seq expected at read_pos */
+	nku32_f cons_wait_gen; /* bumped when the consumer sleeps */
+	nku32_f reserved;
+	nku8_f pad[32];
+};
+
+/* Record header, at an 8-byte aligned position of the data area. */
+struct ed_rec_hdr {
+	nku32_f len; /* payload bytes (pad: bytes after this header) */
+	nku16_f type; /* user record type, or ED_REC_TYPE_PAD */
+	nku16_f flags; /* 0 */
+	nku64_f seq; /* 0, 1, 2 ... within an epoch; gaps are losses */
+	nku64_f ts_ns; /* producer timestamp, nanoseconds */
+	nku32_f crc; /* CRC32C of the 24 bytes above and the payload */
+	nku32_f reserved; /* 0 */
+};
+
+_Static_assert(sizeof(struct ed_ring_hdr) == 128, "ring header layout");
+_Static_assert(sizeof(struct ed_cons_ctl) == 64, "consumer ctl layout");
+_Static_assert(sizeof(struct ed_rec_hdr) == ED_REC_HDR_SIZE, "record layout");
+
+/* Bytes a record with `len` payload bytes takes in the data area. */
+static inline nku64_f ed_rec_span(nku64_f len)
+{
+	return ED_REC_HDR_SIZE + ((len + ED_REC_ALIGN - 1) & ~(nku64_f)7);
+}
+
+/* CRC32C (Castagnoli), as used for records; crc starts at 0. */
+nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len);
+
+/* CRC of a record: its header (without crc and reserved) and payload. */
+nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload);
+
+#endif /* EARLYDATA_RING_H */

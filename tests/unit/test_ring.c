@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The Earlydata ring on plain memory, both ends in one process: ordering,
+ * wrap-around, each overflow policy with exact loss accounting, restarts
+ * of either end, torn writes, and faults on corrupted shared fields.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <earlydata/ring_io.h>
+
+#define DS 8192u /* data area */
+#define RMAX 256u
+
+static uint8_t *pmem;
+static size_t pmem_size = ED_RING_DATA_OFF + DS;
+static struct ed_producer P;
+static struct ed_consumer C;
+
+static int setup(void **state)
+{
+	(void)state;
+	pmem = calloc(1, pmem_size);
+	return pmem ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(pmem);
+	return 0;
+}
+
+/* Payload of record n: its length and bytes derived from n. */
+static uint32_t fill(uint8_t *b, uint64_t n)
+{
+	uint32_t len = (uint32_t)(n * 37 % RMAX) + 1, i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(n + i);
+	return len;
+}
+
+static void check_payload(const struct ed_msg *m, uint64_t n)
+{
+	uint8_t want[RMAX];
+	uint32_t len = fill(want, n);
+
+	assert_int_equal(m->len, len);
+	assert_memory_equal(m->data, want, len);
+}
+
+static int produce(uint64_t n)
+{
+	uint8_t b[RMAX];
+	uint32_t len = fill(b, n);
+	int notify;
+
+	return ed_producer_write(&P, (uint16_t)(n & 0xff), b, len, n * 1000,
+				 NULL, &notify);
+}
+
+static int read1(struct ed_msg *m)
+{
+	static uint8_t buf[RMAX];
+	int notify;
+
+	return ed_consumer_read(&C, m, buf, sizeof(buf), &notify);
+}
+
+static void attach_p(uint32_t policy, int expect)
+{
+	assert_int_equal(
+		ed_producer_attach(&P, pmem, pmem_size, DS, RMAX, policy, 1),
+		expect);
+}
+
+static void test_backlog_in_order(void **state)
+{
+	struct ed_msg m;
+	uint64_t n;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	for (n = 0; n < 20; n++)
+		assert_int_equal(produce(n), 0);
+	ed_consumer_open(&C, pmem, pmem_size);
+	for (n = 0; n < 20; n++) {
+		assert_int_equal(read1(&m), ED_MSG_RECORD);
+		assert_int_equal(m.seq, n);
+		assert_int_equal(m.type, n & 0xff);
+		assert_int_equal(m.ts_ns, n * 1000);
+		check_payload(&m, n);
+	}
+	assert_int_equal(read1(&m), ED_MSG_NONE);
+}
+
+static void test_block_wraps_without_loss(void **state)
+{
+	struct ed_msg m;
+	uint64_t w = 0, r = 0;
+	int k;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	ed_consumer_open(&C, pmem, pmem_size);
+	while (r < 5000) {
+		while (w < 5000 && produce(w) == 0)
+			w++;
+		k = read1(&m);
+		if (k == ED_MSG_NONE)
+			continue;
+		assert_int_equal(k, ED_MSG_RECORD);
+		assert_int_equal(m.seq, r);
+		check_payload(&m, r);
+		r++;
+	}
+	assert_true(P.st.blocked > 0);
+	assert_int_equal(C.st.lost, 0);
+	if (C.st.faults + P.st.faults)
+		printf("fault %s %s %llu %llu / %s\n", C.fault.field,
+		       C.fault.rule, (unsigned long long)C.fault.value,
+		       (unsigned long long)C.fault.pos, P.fault.field);
+	assert_int_equal(C.st.faults + P.st.faults, 0);
+}
+
+/* Run a policy with a slow reader; check every seq is delivered or lost. */
+static void lossy(uint32_t policy, uint32_t reason)
+{
+	struct ed_msg m;
+	uint64_t w, expect = 0, got = 0, lost = 0;
+	int k;
+
+	attach_p(policy, ED_ATTACH_FORMATTED);
+	ed_consumer_open(&C, pmem, pmem_size);
+	for (w = 0; w < 3000; w++) {
+		produce(w);
+		if (w % 7)
+			continue;
+		k = read1(&m);
+		if (k == ED_MSG_LOSS) {
+			assert_int_equal(m.loss_first, expect);
+			assert_int_equal(m.loss_reason, reason);
+			expect += m.loss_count;
+			lost += m.loss_count;
+		} else if (k == ED_MSG_RECORD) {
+			assert_int_equal(m.seq, expect);
+			check_payload(&m, m.seq);
+			expect++;
+			got++;
+		}
+	}
+	while ((k = read1(&m)) != ED_MSG_NONE) {
+		if (k == ED_MSG_LOSS) {
+			assert_int_equal(m.loss_first, expect);
+			expect += m.loss_count;
+			lost += m.loss_count;
+		} else {
+			assert_int_equal(k, ED_MSG_RECORD);
+			assert_int_equal(m.seq, expect);
+			expect++;
+			got++;
+		}
+	}
+	assert_int_equal(expect, 3000);
+	assert_true(lost > 0);
+	assert_int_equal(got + lost, 3000);
+	assert_int_equal(C.st.faults, 0);
+	if (policy == ED_POLICY_DROP_NEW)
+		assert_int_equal(P.st.dropped, lost);
+	else
+		assert_int_equal(P.st.overwritten, lost);
+}
+
+static void test_drop_new_exact(void **state)
+{
+	(void)state;
+	lossy(ED_POLICY_DROP_NEW, ED_LOSS_DROPPED);
+}
+
+static void test_overwrite_oldest_exact(void **state)
+{
+	(void)state;
+	lossy(ED_POLICY_OVERWRITE_OLDEST, ED_LOSS_OVERWRITTEN);
+}
+
+static void test_restarts_resume(void **state)
+{
+	struct ed_msg m;
+	uint64_t n;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	for (n = 0; n < 10; n++)
+		produce(n);
+	ed_consumer_open(&C, pmem, pmem_size);
+	for (n = 0; n < 4; n++)
+		assert_int_equal(read1(&m), ED_MSG_RECORD);
+	/* Both ends restart: the consumer resumes at 4, the producer at 10. */
+	ed_consumer_open(&C, pmem, pmem_size);
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_RESUMED);
+	for (n = 10; n < 15; n++)
+		produce(n);
+	for (n = 4; n < 15; n++) {
+		assert_int_equal(read1(&m), ED_MSG_RECORD);
+		assert_int_equal(m.seq, n);
+		check_payload(&m, n);
+	}
+	assert_int_equal(read1(&m), ED_MSG_NONE);
+	/* Re-read everything still in the ring. */
+	assert_int_equal(ed_consumer_rewind(&C), 0);
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 0);
+}
+
+static void test_torn_record_never_delivered(void **state)
+{
+	struct ed_msg m;
+	uint64_t head;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	produce(0);
+	/* A crash in mid-write: bytes past the head, head not moved. */
+	head = P.head;
+	memset(pmem + ED_RING_DATA_OFF + head, 0x5a, 40);
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_RESUMED);
+	ed_consumer_open(&C, pmem, pmem_size);
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(read1(&m), ED_MSG_NONE);
+	produce(1);
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 1);
+	check_payload(&m, 1);
+}
+
+static void test_corruption_reported(void **state)
+{
+	struct ed_ring_hdr *h = (struct ed_ring_hdr *)pmem;
+	struct ed_msg m;
+	uint64_t n;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	for (n = 0; n < 5; n++)
+		produce(n);
+	ed_consumer_open(&C, pmem, pmem_size);
+	/* Flip a payload byte of record 1. */
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	pmem[ED_RING_DATA_OFF + C.read_pos + ED_REC_HDR_SIZE] ^= 1;
+	assert_int_equal(read1(&m), -71);
+	assert_string_equal(C.fault.field, "record.crc");
+	/* Skipped to the head; the next record reports the gap as corrupt. */
+	produce(5);
+	assert_int_equal(read1(&m), ED_MSG_LOSS);
+	assert_int_equal(m.loss_reason, ED_LOSS_CORRUPT);
+	assert_int_equal(m.loss_first, 1);
+	assert_int_equal(m.loss_count, 4);
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 5);
+	/* A head beyond the ring. */
+	h->head = 1ull << 40;
+	assert_int_equal(read1(&m), -71);
+	assert_string_equal(C.fault.field, "header.head/tail");
+	ed_producer_repair(&P);
+	produce(6);
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 6);
+	/* The consumer's read position, seen by the producer. */
+	((struct ed_cons_ctl *)(pmem + ED_CONS_CTL_OFF))->read_pos = 3;
+	for (n = 7; n < 200 && produce(n) == 0; n++)
+		;
+	assert_string_equal(P.fault.field, "consumer.read_pos");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_backlog_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_block_wraps_without_loss,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_new_exact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_overwrite_oldest_exact,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restarts_resume, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_torn_record_never_delivered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corruption_reported, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}
