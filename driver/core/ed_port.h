@@ -21,14 +21,4 @@
 #define ed_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
 #define ed_memset(d, c, n) __builtin_memset((d), (c), (n))
 
-#define ED_EINVAL 22
-#define ED_EAGAIN 11
-#define ED_ENOSPC 28
-#define ED_EMSGSIZE 90
-#define ED_EPROTO 71
-#define ED_ENOMEM 12
-#define ED_ENODEV 19
-#define ED_ESTALE 116
-#define ED_ENOBUFS 105
-
 #endif /* ED_PORT_H */

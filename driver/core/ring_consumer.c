@@ -333,6 +333,7 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 		c->peek_next = c->read_pos + span;
 		c->peek_seq = r.seq;
 		c->peek_crc = r.crc;
+		c->peek_len = r.len;
 		return ED_MSG_RECORD;
 	}
 	return ED_MSG_NONE; /* the producer keeps moving; call again */
@@ -369,6 +370,7 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 	c->read_seq = c->peek_seq + 1;
 	publish_pos(c);
 	c->st.records++;
+	c->st.bytes += c->peek_len;
 	if (c->policy == ED_POLICY_BLOCK)
 		space_notify(c, notify);
 	return 0;
@@ -411,9 +413,16 @@ int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 		e = ed_consumer_commit(c, notify);
 		if (e == -ED_ESTALE)
 			continue;
-		c->st.bytes += m->len;
 		return e ? e : ED_MSG_RECORD;
 	}
+}
+
+void ed_consumer_repair(struct ed_consumer *c)
+{
+	if (!c->attached)
+		return;
+	publish_pos(c);
+	ed_store_release(&c->ctl->epoch, c->epoch);
 }
 
 int ed_consumer_rewind(struct ed_consumer *c)

@@ -12,6 +12,17 @@
 
 #include <earlydata/ring.h>
 
+/* Error codes returned (negated), equal to Linux errno values. */
+#define ED_EINVAL 22
+#define ED_EAGAIN 11
+#define ED_ENOSPC 28
+#define ED_EMSGSIZE 90
+#define ED_EPROTO 71
+#define ED_ENOMEM 12
+#define ED_ENODEV 19
+#define ED_ESTALE 116
+#define ED_ENOBUFS 105
+
 /* A detected protocol violation: which field, what value, where. */
 struct ed_fault {
 	const char *field; /* e.g. "head", "record.len", "record.crc" */
@@ -137,7 +148,7 @@ struct ed_consumer {
 	struct ed_msg loss;
 	int peeked; /* a record is held by peek */
 	nku64_f peek_pos, peek_next, peek_seq;
-	nku32_f peek_crc;
+	nku32_f peek_crc, peek_len;
 	int magic_bad; /* "magic" fault already reported */
 	struct ed_fault fault;
 	struct ed_ring_stats st;
@@ -172,6 +183,9 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify);
  */
 int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 		     nku32_f buflen, int *notify);
+
+/* Rewrite our control block from the private state (after a peer reset). */
+void ed_consumer_repair(struct ed_consumer *c);
 
 /* Re-read everything still in the ring: move back to its oldest record. */
 int ed_consumer_rewind(struct ed_consumer *c);

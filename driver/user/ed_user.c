@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * User-space host of the Earlydata driver core: one mutex per channel,
+ * and a condition variable on which waiters sleep until an XIRQ handler
+ * posts events for their channel.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <earlydata/ed_user.h>
+
+static pthread_mutex_t locks[ED_MAX_CHANNELS];
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wait_cond;
+static unsigned int posted[ED_MAX_CHANNELS];
+static ed_user_fault_fn fault_fn;
+
+nku64_f ed_user_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (nku64_f)ts.tv_sec * 1000000000ull + (nku64_f)ts.tv_nsec;
+}
+
+static nku64_f host_now(void *ctx)
+{
+	(void)ctx;
+	return ed_user_now_ns();
+}
+
+static void host_lock(void *ctx, struct ed_channel *ch)
+{
+	(void)ctx;
+	pthread_mutex_lock(&locks[ch->index]);
+}
+
+static void host_unlock(void *ctx, struct ed_channel *ch)
+{
+	(void)ctx;
+	pthread_mutex_unlock(&locks[ch->index]);
+}
+
+static void host_wake(void *ctx, struct ed_channel *ch, unsigned int ev)
+{
+	(void)ctx;
+	pthread_mutex_lock(&wait_lock);
+	posted[ch->index] |= ev;
+	pthread_cond_broadcast(&wait_cond);
+	pthread_mutex_unlock(&wait_lock);
+}
+
+static void print_fault(struct ed_channel *ch, const struct ed_fault *f)
+{
+	fprintf(stderr,
+		"earlydata: channel %s: peer fault: %s %s (value 0x%llx, "
+		"position %llu); resetting the link\n",
+		ch->cfg.name, f->field, f->rule, (unsigned long long)f->value,
+		(unsigned long long)f->pos);
+}
+
+static void host_fault(void *ctx, struct ed_channel *ch,
+		       const struct ed_fault *f)
+{
+	(void)ctx;
+	(fault_fn ? fault_fn : print_fault)(ch, f);
+}
+
+static const struct ed_host host = {
+	.now_ns = host_now,
+	.lock = host_lock,
+	.unlock = host_unlock,
+	.wake = host_wake,
+	.fault = host_fault,
+};
+
+void ed_user_on_fault(ed_user_fault_fn fn)
+{
+	fault_fn = fn;
+}
+
+int ed_user_init(char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	int i;
+
+	for (i = 0; i < ED_MAX_CHANNELS; i++)
+		pthread_mutex_init(&locks[i], NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wait_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return ed_init(&host, err, (nku32_f)errlen);
+}
+
+/* Events posted for ch (all channels when NULL); wait_lock held. */
+static unsigned int pending(struct ed_channel *ch, unsigned int events)
+{
+	unsigned int got = 0;
+	int i;
+
+	if (ch)
+		return posted[ch->index] & events;
+	for (i = 0; i < ED_MAX_CHANNELS; i++)
+		got |= posted[i] & events;
+	return got;
+}
+
+unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
+			  int timeout_ms)
+{
+	struct timespec dl;
+	unsigned int got;
+	int r = 0, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	if (timeout_ms >= 0) {
+		dl.tv_sec += timeout_ms / 1000;
+		dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&wait_lock);
+	while (!(got = pending(ch, events)) && r != ETIMEDOUT)
+		r = timeout_ms < 0 ?
+			    pthread_cond_wait(&wait_cond, &wait_lock) :
+			    pthread_cond_timedwait(&wait_cond, &wait_lock, &dl);
+	if (ch)
+		posted[ch->index] &= ~events;
+	else
+		for (i = 0; i < ED_MAX_CHANNELS; i++)
+			posted[i] &= ~events;
+	pthread_mutex_unlock(&wait_lock);
+	return got;
+}
+
+/* Milliseconds left of a deadline (-1: none). */
+static int left_ms(nku64_f deadline)
+{
+	nku64_f now = ed_user_now_ns();
+
+	if (!deadline)
+		return -1;
+	return now >= deadline ? 0 : (int)((deadline - now) / 1000000u) + 1;
+}
+
+int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
+		  nku32_f len, nku64_f *seq, int timeout_ms)
+{
+	nku64_f deadline =
+		timeout_ms < 0 ?
+			0 :
+			ed_user_now_ns() + (nku64_f)timeout_ms * 1000000u;
+	int r;
+
+	for (;;) {
+		r = ed_write(ch, type, buf, len, seq);
+		if (r != -ED_EAGAIN)
+			return r;
+		if (!left_ms(deadline))
+			return r;
+		/* The write armed a space XIRQ; the wait also re-checks. */
+		ed_user_wait(ch, ED_EV_SPACE | ED_EV_LINK,
+			     deadline ? left_ms(deadline) : 1000);
+	}
+}
+
+int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
+		 nku32_f buflen, int peek, int timeout_ms)
+{
+	nku64_f deadline =
+		timeout_ms < 0 ?
+			0 :
+			ed_user_now_ns() + (nku64_f)timeout_ms * 1000000u;
+	int r, faults = 0;
+
+	for (;;) {
+		r = peek ? ed_peek(ch, m) : ed_read(ch, m, buf, buflen);
+		if (r == -ED_EPROTO && ++faults < 64)
+			continue; /* reported; resynchronised */
+		if (r != ED_MSG_NONE && r != -ED_EAGAIN && r != -ED_EPROTO)
+			return r;
+		if (!left_ms(deadline))
+			return ED_MSG_NONE;
+		if (ed_arm(ch))
+			continue;
+		/* Bounded sleeps: a hostile peer may never notify. */
+		ed_user_wait(ch, ED_EV_DATA | ED_EV_LINK,
+			     deadline && left_ms(deadline) < 1000 ?
+				     left_ms(deadline) :
+				     1000);
+		faults = 0;
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Earlydata driver hosted in a user-space guest (libnkddi): a clock,
+ * locks and waits built on pthreads, and blocking variants of the calls.
+ */
+#ifndef EARLYDATA_ED_USER_H
+#define EARLYDATA_ED_USER_H
+
+#include <stddef.h>
+
+#include <earlydata/earlydata.h>
+
+/* Called for every fault the driver detects (default: print to stderr). */
+typedef void (*ed_user_fault_fn)(struct ed_channel *ch,
+				 const struct ed_fault *f);
+void ed_user_on_fault(ed_user_fault_fn fn);
+
+/* Set up the driver in this (joined) VM. Returns channels or -errno. */
+int ed_user_init(char *err, size_t errlen);
+
+/*
+ * Wait until one of `events` (ED_EV_*) is posted on ch (any channel when
+ * ch is NULL), or timeout_ms passes (-1: forever). Returns the events seen, 0 on timeout.
+ */
+unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
+			  int timeout_ms);
+
+/*
+ * Write, waiting for space under the block policy. Returns as ed_write;
+ * -ED_EAGAIN only when timeout_ms passed without space.
+ */
+int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
+		  nku32_f len, nku64_f *seq, int timeout_ms);
+
+/*
+ * Next message (record or loss), waiting up to timeout_ms for one.
+ * peek != 0: zero-copy (then ed_commit). Returns ED_MSG_*, or a negative
+ * error; faults are reported and skipped over.
+ */
+int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
+		 nku32_f buflen, int peek, int timeout_ms);
+
+/* Monotonic nanoseconds, the clock used for record timestamps. */
+nku64_f ed_user_now_ns(void);
+
+#endif /* EARLYDATA_ED_USER_H */
