@@ -128,8 +128,11 @@ static int join_locked(const char *path)
 	if (nkddi.sock >= 0)
 		return -EALREADY;
 	sock = connect_socket(path);
-	if (sock < 0)
+	if (sock < 0) {
+		nkddi_set_error("cannot connect to %s: %s", path,
+				strerror(-sock));
 		return sock;
+	}
 	n = nkhv_wire_send(sock, &h, &req, sizeof(req), NULL, 0);
 	if (!n)
 		n = nkhv_wire_recv(sock, &h, body, sizeof(body), fds, &nfds,
@@ -144,6 +147,9 @@ static int join_locked(const char *path)
 		for (i = 0; n != -ECONNRESET && i < nfds; i++)
 			close(fds[i]);
 		close(sock);
+		nkddi_set_error("%s refused the join: %s", path,
+				n == -EBUSY ? "another process holds this VM" :
+					      strerror(-n));
 		return n;
 	}
 	memcpy(&rep, body, sizeof(rep));
@@ -161,6 +167,7 @@ static int join_locked(const char *path)
 		n = nkddi_xirq_start();
 	if (n) {
 		close(sock);
+		nkddi_set_error("joining %s: %s", path, strerror(-n));
 		return n;
 	}
 	__atomic_store_n(&nkddi.sock, sock, __ATOMIC_RELEASE);

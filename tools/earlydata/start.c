@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nkddi/nkddi.h>
 
@@ -18,7 +19,14 @@ int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel)
 	char err[256];
 	int n, i, r;
 
-	r = nkddi_join_vm(o->run_dir, o->vm);
+	/*
+	 * A previous holder of the VM that was just killed is released by
+	 * nkhv when it notices: retry a busy VM for a moment.
+	 */
+	for (i = 0; (r = nkddi_join_vm(o->run_dir, o->vm)) == -EBUSY &&
+		    i < 300;
+	     i++)
+		usleep(10000);
 	if (r) {
 		fprintf(stderr, "earlydata: cannot join VM %u in %s: %s\n",
 			o->vm, o->run_dir, nkddi_last_error());

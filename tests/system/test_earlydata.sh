@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Earlydata end to end, with real processes: nkhv, `earlydata produce` in
+# VM 1 and `earlydata consume` in VM 2 (tests/system/earlydata.dts).
+# Usage: test_earlydata.sh BUILD_DIR SRC_DIR
+# Environment: KILLS (default 200), HOSTILE_SECONDS (default 60),
+#              ONLY (run one test by name).
+set -uo pipefail
+B=$1
+S=$2
+KILLS=${KILLS:-200}
+HOSTILE_SECONDS=${HOSTILE_SECONDS:-60}
+ED=$B/tools/earlydata/earlydata
+VERIFY=$B/tests/system/verify_stream
+HOSTILE=$B/tests/system/hostile_producer
+W=$(mktemp -d "${TMPDIR:-/tmp}/ed-test.XXXXXX")
+R=$W/run
+NKHV_PID=
+passed=0
+failed=0
+
+cleanup() {
+	stop_all
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+stop_all() {
+	pkill -KILL -f "$ED --run-dir $R" 2>/dev/null
+	pkill -KILL -f "$HOSTILE $R" 2>/dev/null
+	[ -n "$NKHV_PID" ] && kill "$NKHV_PID" 2>/dev/null && wait "$NKHV_PID" 2>/dev/null
+	NKHV_PID=
+	rm -rf "$R"
+}
+
+start_nkhv() {
+	stop_all
+	"$B/hv/nkhv" --run-dir "$R" "$S/earlydata.dts" 2>>"$W/nkhv.log" &
+	NKHV_PID=$!
+	for _ in $(seq 200); do
+		[ -S "$R/nkhv.sock" ] && return 0
+		sleep 0.02
+	done
+	echo "nkhv did not start"; return 1
+}
+
+ed() { "$ED" --run-dir "$R" "$@"; }
+
+# Wait (up to 20 s) until pid exits; fail if it does not.
+wait_exit() {
+	local pid=$1 i
+	for i in $(seq 2000); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+		sleep 0.01
+	done
+	echo "process $pid did not finish"; kill -9 "$pid"; return 99
+}
+
+check() { # name, then the command that must succeed
+	local name=$1; shift
+	if "$@"; then passed=$((passed + 1)); echo "ok   $name"
+	else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+# The consumer may come long after the producer: it gets the whole backlog.
+t_backlog() {
+	start_nkhv || return 1
+	ed produce --vm 1 --channel blk --generate 120 2>/dev/null || return 1
+	ed consume --vm 2 --channel blk --output "$W/backlog.out" 2>/dev/null || return 1
+	"$VERIFY" "$W/backlog.out" blk --n-is-seq --no-loss --records 120
+}
+
+# Block: the producer waits for the consumer; nothing is lost.
+t_block() {
+	start_nkhv || return 1
+	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 5000 2>/dev/null &
+	local p=$!
+	sleep 0.2
+	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --count 5000 --output "$W/block.out" 2>/dev/null &
+	local c=$!
+	wait_exit $p || return 1
+	wait_exit $c || return 1
+	"$VERIFY" "$W/block.out" blk --n-is-seq --no-loss --records 5000
+}
+
+# Drop-new and overwrite-oldest with no consumer: exact loss accounting.
+t_lossy() {
+	local ch=$1 reason=$2 out
+	start_nkhv || return 1
+	ed produce --vm 1 --channel "$ch" --generate 2000 2>"$W/$ch.prod" || return 1
+	ed consume --vm 2 --channel "$ch" --output "$W/$ch.out" 2>/dev/null || return 1
+	out=$("$VERIFY" "$W/$ch.out" "$ch" --n-is-seq --reason "$reason") || { echo "$out"; return 1; }
+	echo "     $ch: $out"
+	# Every sequence number is delivered or reported lost.
+	set -- $out
+	[ $(($2 + $4)) -eq 2000 ] && [ "$4" -gt 0 ] || return 1
+	if [ "$ch" = drop ]; then
+		grep -q "($4 dropped" "$W/$ch.prod" || { cat "$W/$ch.prod"; return 1; }
+	fi
+}
+
+# kill -9 of the consumer at random moments: 0 lost, 0 duplicated.
+t_kill_consumer() {
+	local n=$((KILLS * 50)) i c p
+	start_nkhv || return 1
+	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate $n --rate 20000 2>/dev/null &
+	p=$!
+	for i in $(seq "$KILLS"); do
+		"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --output "$W/kc.out" 2>/dev/null &
+		c=$!
+		sleep "0.0$((RANDOM % 25))"
+		kill -9 $c 2>/dev/null
+		wait $c 2>/dev/null
+	done
+	wait_exit $p || return 1
+	ed consume --vm 2 --channel blk --output "$W/kc.out" 2>"$W/kc.err" || { cat "$W/kc.err"; return 1; }
+	"$VERIFY" "$W/kc.out" blk --n-is-seq --no-loss --records $n || { tail -3 "$W/kc.out"; return 1; }
+}
+
+# kill -9 of the producer at random moments: nothing torn or corrupt is
+# delivered, sequence numbers continue, nothing is lost.
+t_kill_producer() {
+	local i c p
+	start_nkhv || return 1
+	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --output "$W/kp.out" 2>"$W/kp.err" &
+	c=$!
+	for i in $(seq "$KILLS"); do
+		"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 100000 2>/dev/null &
+		p=$!
+		sleep "0.0$((RANDOM % 25))"
+		kill -9 $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	ed produce --vm 1 --channel blk --generate 10 2>/dev/null || return 1
+	sleep 0.5
+	kill -TERM $c
+	wait_exit $c || return 1
+	grep -q "fault" "$W/kp.err" && { cat "$W/kp.err"; return 1; }
+	"$VERIFY" "$W/kp.out" blk --no-loss
+}
+
+# Both sides restart in every order; the stream stays exact.
+t_restart_orders() {
+	local k=0 order
+	start_nkhv || return 1
+	for order in PC CP PPC CCP PCPC; do
+		local i
+		for ((i = 0; i < ${#order}; i++)); do
+			if [ "${order:$i:1}" = P ]; then
+				ed produce --vm 1 --channel blk --generate 50 2>/dev/null || return 1
+				k=$((k + 50))
+			else
+				ed consume --vm 2 --channel blk --output "$W/ro.out" 2>/dev/null || return 1
+			fi
+		done
+	done
+	ed consume --vm 2 --channel blk --output "$W/ro.out" 2>/dev/null || return 1
+	# Restarted producers number their payloads from 0: check seqs only.
+	"$VERIFY" "$W/ro.out" blk --no-loss --records $k
+}
+
+# A hostile producer scribbles on the rings: the consumer reports, never
+# crashes or hangs, and recovers when a real producer comes back.
+t_hostile() {
+	local c h
+	start_nkhv || return 1
+	ed produce --vm 1 --generate 20 2>/dev/null || return 1
+	"$ED" --run-dir "$R" consume --vm 2 --follow --json >"$W/h.out" 2>"$W/h.err" &
+	c=$!
+	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $RANDOM &
+	h=$!
+	wait_exit_long $h $((HOSTILE_SECONDS + 30)) || return 1
+	kill -0 $c || { echo "consumer died"; tail "$W/h.err"; return 1; }
+	# A real producer again: it repairs or reformats, the consumer follows.
+	ed produce --vm 1 --channel blk --generate 20 2>/dev/null || return 1
+	sleep 1
+	kill -TERM $c
+	wait_exit $c || { echo "consumer did not exit"; return 1; }
+	echo "     hostile: $(grep -c fault "$W/h.err") faults reported"
+	grep -q fault "$W/h.err" || return 1
+	tail -n 5 "$W/h.out" | grep -q '"n":19' || { tail -n 3 "$W/h.out"; return 1; }
+}
+
+wait_exit_long() {
+	local pid=$1 secs=$2 i
+	for i in $(seq $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+		sleep 0.1
+	done
+	kill -9 "$pid"; return 99
+}
+
+run() {
+	[ -n "${ONLY:-}" ] && [ "$ONLY" != "$1" ] && return 0
+	check "$@"
+}
+
+run backlog t_backlog
+run block t_block
+run drop-new t_lossy drop dropped
+run overwrite-oldest t_lossy ovw overwritten
+run restart-orders t_restart_orders
+run kill-consumer t_kill_consumer
+run kill-producer t_kill_producer
+run hostile t_hostile
+echo "earlydata system tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
