@@ -52,8 +52,26 @@ static void host_wake(void *ctx, struct ed_channel *ch, unsigned int ev)
 	pthread_mutex_unlock(&wait_lock);
 }
 
+/* Print faults, at most 10 a second per channel (a hostile peer may flood). */
 static void print_fault(struct ed_channel *ch, const struct ed_fault *f)
 {
+	static nku64_f window[ED_MAX_CHANNELS];
+	static unsigned int shown[ED_MAX_CHANNELS], hidden[ED_MAX_CHANNELS];
+	nku64_f sec = ed_user_now_ns() / 1000000000u;
+
+	if (sec != window[ch->index]) {
+		if (hidden[ch->index])
+			fprintf(stderr,
+				"earlydata: channel %s: %u more faults not "
+				"shown\n",
+				ch->cfg.name, hidden[ch->index]);
+		window[ch->index] = sec;
+		shown[ch->index] = hidden[ch->index] = 0;
+	}
+	if (++shown[ch->index] > 10) {
+		hidden[ch->index]++;
+		return;
+	}
 	fprintf(stderr,
 		"earlydata: channel %s: peer fault: %s %s (value 0x%llx, "
 		"position %llu); resetting the link\n",
@@ -180,13 +198,14 @@ int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 
 	for (;;) {
 		r = peek ? ed_peek(ch, m) : ed_read(ch, m, buf, buflen);
-		if (r == -ED_EPROTO && ++faults < 64)
-			continue; /* reported; resynchronised */
+		if (r == -ED_EPROTO && ++faults < 2)
+			continue; /* reported and resynchronised: once more */
 		if (r != ED_MSG_NONE && r != -ED_EAGAIN && r != -ED_EPROTO)
 			return r;
 		if (!left_ms(deadline))
-			return ED_MSG_NONE;
-		if (ed_arm(ch))
+			return r == -ED_EPROTO ? r : ED_MSG_NONE;
+		/* After a fault, wait for the peer's next move. */
+		if (r != -ED_EPROTO && ed_arm(ch))
 			continue;
 		/* Bounded sleeps: a hostile peer may never notify. */
 		ed_user_wait(ch, ED_EV_DATA | ED_EV_LINK,

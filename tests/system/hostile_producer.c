@@ -81,10 +81,13 @@ static void attack(struct target *t)
 					.type = (uint16_t)rnd(),
 					.seq = evil(ds),
 				};
-				r.crc = rand() % 2 ? ed_rec_crc(&r, t->pmem + off +
-									 ED_REC_HDR_SIZE) :
-						     (uint32_t)rnd();
-				if (r.len > ds || r.type == ED_REC_TYPE_PAD)
+				/* A matching CRC when the length allows one. */
+				if (rand() % 2 &&
+				    r.len <= t->size - off - ED_REC_HDR_SIZE &&
+				    r.type != ED_REC_TYPE_PAD)
+					r.crc = ed_rec_crc(&r, t->pmem + off +
+								       ED_REC_HDR_SIZE);
+				else
 					r.crc = (uint32_t)rnd();
 				memcpy(t->pmem + off, &r, sizeof(r));
 			}

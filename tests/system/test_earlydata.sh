@@ -177,7 +177,7 @@ t_hostile() {
 	wait_exit $c || { echo "consumer did not exit"; return 1; }
 	echo "     hostile: $(grep -c fault "$W/h.err") faults reported"
 	grep -q fault "$W/h.err" || return 1
-	tail -n 5 "$W/h.out" | grep -q '"n":19' || { tail -n 3 "$W/h.out"; return 1; }
+	tail -n 5 "$W/h.out" | grep -qF '\"n\":19' || { tail -n 3 "$W/h.out"; return 1; }
 }
 
 wait_exit_long() {

@@ -232,7 +232,9 @@ static int step(struct cons_state *cs, int i)
 	int r;
 
 	r = ed_user_next(ch, &m, buf, sizeof(buf), peek, 0);
-	if (r == ED_MSG_NONE || r == -ED_EAGAIN || r == -ED_EPROTO)
+	if (r == -ED_EPROTO)
+		return 2; /* faulted: wait for the next event */
+	if (r == ED_MSG_NONE || r == -ED_EAGAIN)
 		return 0;
 	if (r < 0) {
 		fprintf(stderr, "earlydata: channel %s: read failed (%d)\n",
@@ -295,6 +297,8 @@ int edt_consume(struct edt_opts *o)
 		cs.held[i].have = false;
 	}
 	while (!stop && (!o->count || (long)cs.records < o->count)) {
+		int faulted = 0;
+
 		any = 0;
 		for (i = 0; i < cs.nsel; i++) {
 			r = step(&cs, i);
@@ -303,10 +307,17 @@ int edt_consume(struct edt_opts *o)
 				stop = 1;
 				break;
 			}
-			any |= r;
+			if (r == 2)
+				faulted = 1;
+			else
+				any |= r;
 		}
 		if (any || stop)
 			continue;
+		if (faulted) {
+			ed_user_wait(NULL, ED_EV_DATA | ED_EV_LINK, 100);
+			continue;
+		}
 		if (!o->follow && all_attached(&cs))
 			break;
 		if (!o->follow && ed_user_now_ns() - start >
