@@ -254,10 +254,11 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 			h2 = ed_load_acquire(&c->hdr->head);
 			if (h2 != head)
 				continue;
-			if (next < c->read_seq)
-				return fault(c, "header.next_seq",
-					     "went backwards", next,
-					     c->read_seq);
+			/*
+			 * next_seq is stored after head: it may lag behind
+			 * (also for good, if the producer died in between,
+			 * until it resumes). Only a lead means dropped records.
+			 */
 			if (next > c->read_seq) {
 				gap(c, next);
 				return take_loss(c, m);
@@ -468,7 +469,7 @@ int ed_consumer_arm(struct ed_consumer *c)
 	head = ed_load_acquire(&c->hdr->head);
 	if (head != c->read_pos || c->have_loss)
 		return 1;
-	return ed_load_acquire(&c->hdr->next_seq) != c->read_seq;
+	return ed_load_acquire(&c->hdr->next_seq) > c->read_seq;
 }
 
 nku64_f ed_consumer_backlog(struct ed_consumer *c)
