@@ -43,8 +43,7 @@ head -n 8 "$out" | sed 's/^/   /'
 $ed stat | sed 's/^/   /'
 sleep 0.5
 echo "-- kill -9 of the Linux consumer mid-stream, restart 0.5 s later"
-kill -9 $linux
-wait $linux 2>/dev/null || true
+{ kill -9 $linux && wait $linux; } 2>/dev/null || true
 sleep 0.5
 $ed consume --vm 2 --channel boot --channel signals --follow \
 	--output "$out" 2>/dev/null &
@@ -60,7 +59,8 @@ tail -n 3 "$out" | sed 's/^/   /'
 
 produced=$(sed -n 's/.*produced \([0-9]*\) records.*/\1/p' "$run/rtos.log")
 delivered=$(grep -c '"seq"' "$out" || true)
-lost=$(grep -o '"count":[0-9]*' "$out" | awk -F: '{s += $2} END {print s + 0}')
+lost=$({ grep -o '"count":[0-9]*' "$out" || true; } |
+	awk -F: '{s += $2} END {print s + 0}')
 dups=$(grep -o '"channel":"[a-z]*","epoch":[0-9-]*,"seq":[0-9]*' "$out" |
 	sort | uniq -d | wc -l)
 echo
