@@ -142,11 +142,11 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 		       nku64_f data_size, nku32_f record_max, nku32_f policy,
 		       nku64_f now_ns)
 {
-	static const char *const why[] = { "no valid ring header",
-					   "geometry or policy changed",
-					   "head/tail inconsistent",
-					   "a record between tail and head "
-					   "is damaged" };
+	static const char *const why[] = {
+		"no valid ring header", "geometry or policy changed",
+		"head/tail inconsistent",
+		"a record between tail and head is damaged"
+	};
 	nku64_f e1, e2;
 	int r;
 
