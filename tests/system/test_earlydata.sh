@@ -111,7 +111,12 @@ t_kill_consumer() {
 		kill -9 $c 2>/dev/null
 		wait $c 2>/dev/null
 	done
+	# A last consumer lets a blocked producer finish, then drains.
+	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --output "$W/kc.out" 2>"$W/kc.err" &
+	c=$!
 	wait_exit $p || return 1
+	kill -TERM $c
+	wait_exit $c || return 1
 	ed consume --vm 2 --channel blk --output "$W/kc.out" 2>"$W/kc.err" || { cat "$W/kc.err"; return 1; }
 	"$VERIFY" "$W/kc.out" blk --n-is-seq --no-loss --records $n || { tail -3 "$W/kc.out"; return 1; }
 }
@@ -130,12 +135,12 @@ t_kill_producer() {
 		kill -9 $p 2>/dev/null
 		wait $p 2>/dev/null
 	done
-	ed produce --vm 1 --channel blk --generate 10 2>/dev/null || return 1
+	ed produce --vm 1 --channel blk --generate 10 2>"$W/kp.prod" || { cat "$W/kp.prod"; return 1; }
 	sleep 0.5
 	kill -TERM $c
 	wait_exit $c || return 1
 	grep -q "fault" "$W/kp.err" && { cat "$W/kp.err"; return 1; }
-	"$VERIFY" "$W/kp.out" blk --no-loss
+	"$VERIFY" "$W/kp.out" blk --no-loss || { tail -3 "$W/kp.out"; return 1; }
 }
 
 # Both sides restart in every order; the stream stays exact.

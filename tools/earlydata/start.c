@@ -21,10 +21,10 @@ int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel)
 
 	/*
 	 * A previous holder of the VM that was just killed is released by
-	 * nkhv when it notices: retry a busy VM for a moment.
+	 * nkhv when it notices: retry a busy VM for up to 10 s.
 	 */
 	for (i = 0; (r = nkddi_join_vm(o->run_dir, o->vm)) == -EBUSY &&
-		    i < 300;
+		    i < 1000;
 	     i++)
 		usleep(10000);
 	if (r) {
