@@ -21,4 +21,23 @@
 #define ed_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
 #define ed_memset(d, c, n) __builtin_memset((d), (c), (n))
 
+/*
+ * The notifying half of a wait/notify handshake: after our stores, a full
+ * barrier, then did the peer arm a wait (bump *gen) since we last notified
+ * it? Counts the XIRQ as sent or suppressed in st.
+ */
+#define ed_gen_notify(gen, notified, st, notify)   \
+	do {                                       \
+		nku32_f g_;                        \
+		ed_mb();                           \
+		g_ = ed_load(gen);                 \
+		if (g_ != *(notified)) {           \
+			*(notified) = g_;          \
+			*(notify) = 1;             \
+			(st)->notify_sent++;       \
+		} else {                           \
+			(st)->notify_suppressed++; \
+		}                                  \
+	} while (0)
+
 #endif /* ED_PORT_H */

@@ -343,17 +343,8 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 /* Tell a producer waiting for space, if it asked since last time. */
 static void space_notify(struct ed_consumer *c, int *notify)
 {
-	nku32_f g;
-
-	ed_mb(); /* read_pos store before the prod_wait_gen load */
-	g = ed_load(&c->hdr->prod_wait_gen);
-	if (g != c->notified_gen) {
-		c->notified_gen = g;
-		*notify = 1;
-		c->st.notify_sent++;
-	} else {
-		c->st.notify_suppressed++;
-	}
+	/* read_pos store before the prod_wait_gen load */
+	ed_gen_notify(&c->hdr->prod_wait_gen, &c->notified_gen, &c->st, notify);
 }
 
 int ed_consumer_commit(struct ed_consumer *c, int *notify)

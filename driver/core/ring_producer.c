@@ -266,17 +266,8 @@ int ed_producer_has_space(struct ed_producer *p, nku32_f len)
 /* Notify the consumer if it armed a wait since our last notification. */
 static void maybe_notify(struct ed_producer *p, int *notify)
 {
-	nku32_f g;
-
-	ed_mb(); /* head/next_seq stores before the cons_wait_gen load */
-	g = ed_load(&p->ctl->cons_wait_gen);
-	if (g != p->notified_gen) {
-		p->notified_gen = g;
-		*notify = 1;
-		p->st.notify_sent++;
-	} else {
-		p->st.notify_suppressed++;
-	}
+	/* head/next_seq stores before the cons_wait_gen load */
+	ed_gen_notify(&p->ctl->cons_wait_gen, &p->notified_gen, &p->st, notify);
 }
 
 int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
