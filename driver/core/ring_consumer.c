@@ -154,6 +154,8 @@ static int check_epoch(struct ed_consumer *c)
 	if (c->attached && magic == ED_RING_MAGIC &&
 	    ed_load(&c->hdr->epoch) == c->epoch)
 		return 0;
+	if (c->attached && !magic)
+		return -ED_EAGAIN; /* the producer is rewriting its header */
 	if (c->attached && magic != ED_RING_MAGIC) {
 		if (c->magic_bad)
 			return -ED_EAGAIN;
@@ -312,6 +314,12 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 			resync(c, head);
 			return e;
 		}
+		if (r.seq + 1 == c->read_seq) {
+			/* Consumed: publish_pos() was cut between its stores. */
+			c->read_pos += span;
+			publish_pos(c);
+			continue;
+		}
 		if (r.seq < c->read_seq) {
 			e = fault(c, "record.seq", "went backwards", r.seq,
 				  c->read_pos);
@@ -353,6 +361,7 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 	if (!c->peeked)
 		return -ED_EINVAL;
 	c->peeked = 0;
+	ed_mb(); /* the caller's reads of the record before the tail load */
 	if (c->policy == ED_POLICY_OVERWRITE_OLDEST &&
 	    ed_load_acquire(&c->hdr->tail) > c->peek_pos) {
 		c->gap_reason = ED_LOSS_OVERWRITTEN;
@@ -419,9 +428,8 @@ void ed_consumer_repair(struct ed_consumer *c)
 
 int ed_consumer_rewind(struct ed_consumer *c)
 {
-	nku64_f tail, seq;
+	nku64_f tail, seq, pos, off;
 	struct ed_rec_hdr r;
-	nku64_f off;
 	int e = check_epoch(c);
 
 	if (e)
@@ -431,10 +439,20 @@ int ed_consumer_rewind(struct ed_consumer *c)
 		return tail > c->read_pos ?
 			       0 :
 			       fault(c, "header.tail", "misaligned", tail, 0);
-	/* The oldest record's seq becomes the expected one. */
-	off = tail % c->data_size;
+	/* The oldest record's seq becomes the expected one; a pad or the
+	 * unusable end of the data area at the tail is skipped first. */
+	pos = tail;
+	off = pos % c->data_size;
+	if (c->data_size - off >= ED_REC_HDR_SIZE)
+		ed_memcpy(&r, c->data + off, sizeof(r));
+	else
+		r.type = ED_REC_TYPE_PAD;
+	if (r.type == ED_REC_TYPE_PAD) {
+		pos += c->data_size - off;
+		off = 0;
+	}
 	seq = c->read_seq;
-	if (c->data_size - off >= ED_REC_HDR_SIZE) {
+	if (pos < c->read_pos) {
 		ed_memcpy(&r, c->data + off, sizeof(r));
 		if (r.type != ED_REC_TYPE_PAD && r.seq <= c->read_seq)
 			seq = r.seq;

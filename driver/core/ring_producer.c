@@ -82,9 +82,14 @@ static nku64_f item_span(struct ed_producer *p, nku64_f pos, nku64_f *seq,
 	if (room < ED_REC_HDR_SIZE)
 		return room;
 	ed_memcpy(&h, p->data + off, sizeof(h));
-	if (h.type == ED_REC_TYPE_PAD)
-		return h.len == room - ED_REC_HDR_SIZE ? room : 0;
-	if (h.len > p->record_max || h.type > ED_REC_TYPE_MAX)
+	if (h.type == ED_REC_TYPE_PAD) {
+		if (h.len != room - ED_REC_HDR_SIZE ||
+		    (check_crc && ed_rec_crc(&h, 0) != h.crc))
+			return 0;
+		return room;
+	}
+	if (h.len > p->record_max || h.type > ED_REC_TYPE_MAX || h.flags ||
+	    h.reserved)
 		return 0;
 	span = ed_rec_span(h.len);
 	if (span > room)
@@ -116,7 +121,7 @@ static int resume_check(struct ed_producer *p)
 	tail = ed_load(&h->tail);
 	next = ed_load(&h->next_seq);
 	if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
-	    head - tail > p->data_size)
+	    head - tail > p->data_size || head >= 1ull << 62)
 		return -3;
 	for (pos = tail; pos < head; pos += span) {
 		span = item_span(p, pos, &seq, 1);
@@ -178,8 +183,8 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 	e1 = ed_load(&p->hdr->epoch);
 	e2 = ed_load(&p->ctl->epoch);
 	p->epoch = (e1 > e2 ? e1 : e2) + 1;
-	if (!p->epoch)
-		p->epoch = 1;
+	while (!p->epoch || p->epoch == e1 || p->epoch == e2)
+		p->epoch++;
 	p->head = p->tail = p->next_seq = 0;
 	p->format_ns = now_ns;
 	write_header(p);
