@@ -11,21 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nkhv.h"
+#include <nk/nkstate.h>
 
-const char *hv_state_name(int state)
-{
-	switch (state) {
-	case NK_DEV_VLINK_OFF:
-		return "OFF";
-	case NK_DEV_VLINK_RESET:
-		return "RESET";
-	case NK_DEV_VLINK_ON:
-		return "ON";
-	default:
-		return "INVALID";
-	}
-}
+#include "nkhv.h"
 
 static bool state_valid(int s)
 {
@@ -155,8 +143,8 @@ int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target)
 			notify[vl->s_vm == vm ? vl->c_vm : vl->s_vm] = true;
 			hv_log("vlink %s/%d: %s %s/%s", vl->cfg->name,
 			       vl->cfg->link, v->cfg->name,
-			       hv_state_name(vl->s_state),
-			       hv_state_name(vl->c_state));
+			       nk_vlink_state_name(vl->s_state),
+			       nk_vlink_state_name(vl->c_state));
 		}
 		if (target >= 0 && hv_is_endpoint(hv, (uint32_t)target, l))
 			notify[target] = true;

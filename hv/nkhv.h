@@ -125,7 +125,6 @@ int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target);
 void hv_bridge_vm_down(struct hv *hv, uint32_t vm);
 void hv_bridge_vm_up(struct hv *hv, uint32_t vm);
 void hv_raise_sysconf(struct hv *hv, uint32_t vm);
-const char *hv_state_name(int state);
 
 /* server.c */
 int hv_server_open(struct hv *hv);

@@ -7,6 +7,8 @@
 #include <jansson.h>
 #include <unistd.h>
 
+#include <nk/nkstate.h>
+
 #include "nkhv.h"
 
 static json_t *refusals_json(const uint64_t *r)
@@ -48,7 +50,7 @@ static json_t *endpoint_json(struct hv *hv, uint32_t l, bool server)
 	json_object_set_new(o, "vm_name", json_string(hv->sys.vms[vm].name));
 	json_object_set_new(
 		o, "state",
-		json_string(hv_state_name(server ? vl->s_state : vl->c_state)));
+		json_string(nk_vlink_state_name(server ? vl->s_state : vl->c_state)));
 	json_object_set_new(o, "info", json_string(ep->info));
 	json_object_set_new(o, "pmem_size", json_integer(ep->pmem_size));
 	json_object_set_new(o, "xirq_budget", json_integer(ep->xirqs));

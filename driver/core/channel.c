@@ -20,19 +20,6 @@ static void unlock(struct ed_channel *ch)
 	ch->host->unlock(ch->host->ctx, ch);
 }
 
-const char *ed_state_name(int state)
-{
-	switch (state) {
-	case NK_DEV_VLINK_OFF:
-		return "OFF";
-	case NK_DEV_VLINK_RESET:
-		return "RESET";
-	case NK_DEV_VLINK_ON:
-		return "ON";
-	}
-	return "?";
-}
-
 /* Bounded copy of a message into err: "a" + "b" + "c". */
 static void set_err(char *err, nku32_f len, const char *a, const char *b,
 		    const char *c)

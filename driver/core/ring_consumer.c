@@ -200,9 +200,16 @@ static int take_loss(struct ed_consumer *c, struct ed_msg *m)
 	return ED_MSG_LOSS;
 }
 
-int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
+/*
+ * Find the next message. With dst, a record's payload is copied there and
+ * its CRC checked on the copy (the producer cannot change it afterwards);
+ * without, the CRC is checked in place and m->data points into PMEM.
+ */
+static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
+		     nku32_f dstlen)
 {
 	nku64_f head, tail, next, off, room, span, h2;
+	const nku8_f *payload;
 	struct ed_rec_hdr r;
 	int step, e;
 
@@ -305,7 +312,14 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 			resync(c, head);
 			return e;
 		}
-		if (ed_rec_crc(&r, c->data + off + ED_REC_HDR_SIZE) != r.crc) {
+		payload = c->data + off + ED_REC_HDR_SIZE;
+		if (dst) {
+			if (r.len > dstlen)
+				return -ED_ENOBUFS; /* nothing consumed */
+			ed_memcpy(dst, payload, r.len);
+			payload = dst;
+		}
+		if (ed_rec_crc(&r, payload) != r.crc) {
 			if (c->policy == ED_POLICY_OVERWRITE_OLDEST &&
 			    ed_load_acquire(&c->hdr->tail) > c->read_pos)
 				continue; /* overwritten while we looked */
@@ -336,12 +350,11 @@ int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 		m->seq = r.seq;
 		m->ts_ns = r.ts_ns;
 		m->epoch = c->epoch;
-		m->data = c->data + off + ED_REC_HDR_SIZE;
+		m->data = payload;
 		c->peeked = 1;
 		c->peek_pos = c->read_pos;
 		c->peek_next = c->read_pos + span;
 		c->peek_seq = r.seq;
-		c->peek_crc = r.crc;
 		c->peek_len = r.len;
 		return ED_MSG_RECORD;
 	}
@@ -377,43 +390,24 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 	return 0;
 }
 
+int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
+{
+	return peek_into(c, m, 0, 0);
+}
+
 int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 		     nku32_f buflen, int *notify)
 {
-	struct ed_rec_hdr r;
 	int k, e;
 
 	*notify = 0;
 	for (;;) {
-		k = ed_consumer_peek(c, m);
+		k = peek_into(c, m, buf, buflen);
 		if (k != ED_MSG_RECORD)
 			return k;
-		if (m->len > buflen) {
-			c->peeked = 0;
-			return -ED_ENOBUFS;
-		}
-		ed_memcpy(buf, m->data, m->len);
-		/* Check the copy: the producer could change it after peek. */
-		ed_memset(&r, 0, sizeof(r));
-		r.len = m->len;
-		r.type = m->type;
-		r.seq = m->seq;
-		r.ts_ns = m->ts_ns;
-		r.crc = c->peek_crc;
-		if (ed_rec_crc(&r, buf) != r.crc) {
-			c->peeked = 0;
-			if (c->policy == ED_POLICY_OVERWRITE_OLDEST &&
-			    ed_load_acquire(&c->hdr->tail) > c->peek_pos)
-				continue;
-			e = fault(c, "record.crc", "changed while copied",
-				  r.crc, c->peek_pos);
-			resync(c, ed_load_acquire(&c->hdr->head));
-			return e;
-		}
-		m->data = buf;
 		e = ed_consumer_commit(c, notify);
 		if (e == -ED_ESTALE)
-			continue;
+			continue; /* overwritten while copied: a loss follows */
 		return e ? e : ED_MSG_RECORD;
 	}
 }
@@ -470,8 +464,7 @@ int ed_consumer_arm(struct ed_consumer *c)
 	nku64_f head;
 
 	/* Always a value the producer has not notified yet (it only grows). */
-	c->wait_gen = ed_load(&c->ctl->cons_wait_gen) + 1;
-	ed_store(&c->ctl->cons_wait_gen, c->wait_gen);
+	ed_store(&c->ctl->cons_wait_gen, ed_load(&c->ctl->cons_wait_gen) + 1);
 	ed_mb(); /* the gen store before the head load */
 	if (!c->attached)
 		return ed_load_acquire(&c->hdr->magic) == ED_RING_MAGIC;

@@ -19,6 +19,7 @@
 #define EARLYDATA_EARLYDATA_H
 
 #include <nk/nkern.h>
+#include <nk/nkstate.h>
 #include <earlydata/channel_config.h>
 #include <earlydata/ring_io.h>
 
@@ -118,8 +119,5 @@ struct ed_channel_stats {
 	nku64_f epoch;
 };
 void ed_stats(struct ed_channel *ch, struct ed_channel_stats *st);
-
-/* "OFF", "RESET", "ON" or "?". */
-const char *ed_state_name(int state);
 
 #endif /* EARLYDATA_EARLYDATA_H */

@@ -142,13 +142,13 @@ struct ed_consumer {
 	nku64_f data_size, epoch;
 	nku32_f record_max, policy;
 	nku64_f read_pos, read_seq; /* private copies, published to ctl */
-	nku32_f wait_gen, notified_gen;
+	nku32_f notified_gen; /* prod_wait_gen we last notified */
 	nku32_f gap_reason; /* reason for the next seq gap */
 	int have_loss; /* a loss event waits to be delivered */
 	struct ed_msg loss;
 	int peeked; /* a record is held by peek */
 	nku64_f peek_pos, peek_next, peek_seq;
-	nku32_f peek_crc, peek_len;
+	nku32_f peek_len;
 	int magic_bad; /* "magic" fault already reported */
 	struct ed_fault fault;
 	struct ed_ring_stats st;

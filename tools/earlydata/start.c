@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <nkddi/nkddi.h>
 
@@ -19,14 +18,7 @@ int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel)
 	char err[256];
 	int n, i, r;
 
-	/*
-	 * A previous holder of the VM that was just killed is released by
-	 * nkhv when it notices: retry a busy VM for up to 10 s.
-	 */
-	for (i = 0; (r = nkddi_join_vm(o->run_dir, o->vm)) == -EBUSY &&
-		    i < 1000;
-	     i++)
-		usleep(10000);
+	r = nkddi_join_vm(o->run_dir, o->vm);
 	if (r) {
 		fprintf(stderr, "earlydata: cannot join VM %u in %s: %s\n",
 			o->vm, o->run_dir, nkddi_last_error());

@@ -54,8 +54,9 @@ char *edt_stat_json(void)
 				  "blocked", (json_int_t)s.ring.blocked,
 				  "link_resets", (json_int_t)s.link_resets,
 				  "xirqs", (json_int_t)s.xirqs, "state",
-				  ed_state_name(s.own_state), "peer_state",
-				  ed_state_name(s.peer_state), "epoch",
+				  nk_vlink_state_name(s.own_state),
+				  "peer_state",
+				  nk_vlink_state_name(s.peer_state), "epoch",
 				  (json_int_t)s.epoch));
 	}
 	text = json_dumps(arr, JSON_COMPACT);
