@@ -84,6 +84,10 @@ static int xirq_carve(struct hv *hv, uint32_t vm, uint32_t l, uint64_t nb,
 		v->xirqs[v->nxirqs].efd = efd;
 		v->nxirqs++;
 	}
+	/* A QEMU VM's provider hears of its XIRQs through nkhv. */
+	for (i = 0; v->qemu && v->port.provider && i < nb; i++)
+		hv_port_watch_xirq(
+			hv, vm, v->nxirqs - (uint32_t)nb + (uint32_t)i, true);
 	*first = v->xirq_next;
 	v->xirq_next += (NkXIrq)nb;
 	*used += (uint32_t)nb;

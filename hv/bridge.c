@@ -21,12 +21,19 @@ static bool state_valid(int s)
 	       s == NK_DEV_VLINK_ON;
 }
 
-/* Post SYSCONF to VM index `vm` (pending until it attaches a handler). */
+/*
+ * Post SYSCONF to VM index `vm`: a pending bit and a vector for a QEMU VM,
+ * else its eventfd (pending until a process attaches a handler).
+ */
 void hv_raise_sysconf(struct hv *hv, uint32_t vm)
 {
 	uint64_t one = 1;
 
 	hv->vms[vm].sysconf_raised++;
+	if (hv->vms[vm].qemu) {
+		hv_port_raise(hv, vm, NK_XIRQ_SYSCONF);
+		return;
+	}
 	if (write(hv->vms[vm].sysconf_efd, &one, sizeof(one)) < 0)
 		hv_log("vm %u: SYSCONF eventfd write failed",
 		       hv->vms[vm].cfg->id);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <nkhv/pdev.h>
+#include <nkhv/port.h>
 
 #include <nkhv/config.h>
 
@@ -56,10 +57,14 @@ uint64_t nkhv_config_pdev_sys_size(const struct nkhv_system *sys, uint32_t vm)
 		if (l->client.info[0])
 			strings += strlen(l->client.info) + 1;
 	}
-	return NKHV_ALIGN_UP(NKHV_PDEV_DESC_OFF + n * sizeof(NkDevVlink) +
-				     strings,
-			     NKHV_PDEV_ALIGN) +
-	       NKHV_PDEV_STATS_SIZE(sys->vms[vm].xirq_limit);
+	/* Descriptors and strings, XIRQ counters, then the page-aligned port. */
+	return NKHV_ALIGN_UP(
+		       NKHV_ALIGN_UP(NKHV_PDEV_DESC_OFF +
+					     n * sizeof(NkDevVlink) + strings,
+				     NKHV_PDEV_ALIGN) +
+			       NKHV_PDEV_STATS_SIZE(sys->vms[vm].xirq_limit),
+		       NKHV_PAGE_SIZE) +
+	       NKHV_PORT_SIZE(sys->vms[vm].xirq_limit);
 }
 
 /* Place `size` bytes at *next; checks the window and overflow. */

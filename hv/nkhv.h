@@ -14,8 +14,26 @@
 #include <nk/nkern.h>
 #include <nkhv/config.h>
 #include <nkhv/pdev.h>
+#include <nkhv/port.h>
 
 #define HV_MAX_LABELS 4096
+
+/* What an epoll event of nkhv's loop is about: kind << 32 | index. */
+enum hv_ev_kind {
+	HV_EV_LISTEN, /* DIR/vm<ID>.sock; index: VM */
+	HV_EV_CONN, /* a process VM connection; index: slot */
+	HV_EV_CTL, /* DIR/nkhv.sock */
+	HV_EV_SIGNAL,
+	HV_EV_IVS_LISTEN, /* an ivshmem socket; index: VM << 8 | entry */
+	HV_EV_IVS_CONN, /* a QEMU connection; index: VM << 8 | entry */
+	HV_EV_DOORBELL, /* a doorbell eventfd; index: VM << 8 | vector */
+	HV_EV_XIRQ, /* an XIRQ of a QEMU VM; index: VM << 16 | xirqs[] slot */
+};
+
+static inline uint64_t hv_ev_data(enum hv_ev_kind k, uint32_t idx)
+{
+	return ((uint64_t)k << 32) | idx;
+}
 
 /* Why a request was refused; each has a counter per VM. */
 enum hv_refusal {
@@ -57,11 +75,31 @@ struct hv_xirq {
 	int efd;
 };
 
+/*
+ * The port of a VM (include/nkhv/port.h): its ivshmem sockets, the QEMU
+ * connections while a QEMU holds the VM, and nkhv's own copy of everything
+ * it must not take back from guest memory.
+ */
+struct hv_port {
+	struct nkhv_port *area; /* in the PDEV: written by the guest too */
+	uint32_t nregions; /* region table entries, [0] is the PDEV */
+	const struct hv_region *region[NKHV_PORT_REGIONS];
+	int listen_fd[NKHV_PORT_REGIONS]; /* DIR/vm<ID>[.region<N>].ivshmem */
+	int conn_fd[NKHV_PORT_REGIONS]; /* QEMU's connections, or -1 */
+	int doorbell_efd[NKHV_PORT_VECTORS]; /* guest to nkhv */
+	int vector_efd[NKHV_PORT_VECTORS]; /* nkhv to guest (MSI-X) */
+	bool provider; /* HELLO called: XIRQ eventfds are watched */
+	uint32_t call_done; /* seq of the last call answered */
+	uint32_t trig_tail; /* next trigger entry to read */
+	uint64_t calls, triggers, hellos;
+};
+
 struct hv_vm {
 	const struct nkhv_vm *cfg;
 	struct hv_region pdev;
 	int listen_fd; /* DIR/vm<ID>.sock */
 	int conn_fd; /* -1 while the VM is down */
+	bool qemu; /* conn_fd is the PDEV ivshmem connection of a QEMU */
 	pid_t pid; /* peer pid of the connection */
 	int sysconf_efd; /* NK_XIRQ_SYSCONF of this VM */
 	uint64_t stats_off; /* XIRQ counters in its PDEV */
@@ -74,6 +112,7 @@ struct hv_vm {
 	uint64_t sysconf_in; /* SYSCONF requests from this VM */
 	uint64_t sysconf_raised; /* SYSCONF raised in this VM */
 	uint64_t refusals[HV_REF_COUNT];
+	struct hv_port port;
 };
 
 struct hv_vlink {
@@ -108,6 +147,7 @@ const char *hv_refusal_name(enum hv_refusal why);
 int hv_regions_create(struct hv *hv);
 void hv_regions_destroy(struct hv *hv);
 void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states);
+void hv_port_write_header(struct hv *hv, uint32_t vm);
 NkDevVlink *hv_desc(struct hv *hv, uint32_t vm, uint32_t vlink);
 int hv_desc_index(struct hv *hv, uint32_t vm, uint64_t paddr);
 const struct hv_region *hv_region_for(struct hv *hv, uint32_t vm,
@@ -126,7 +166,38 @@ void hv_bridge_vm_down(struct hv *hv, uint32_t vm);
 void hv_bridge_vm_up(struct hv *hv, uint32_t vm);
 void hv_raise_sysconf(struct hv *hv, uint32_t vm);
 
+/* port_check.c: reading what a guest wrote in its port, nothing else */
+struct hv_port_call {
+	uint32_t seq;
+	enum nkhv_port_op op;
+	uint64_t vlink; /* allocations: arg[0] */
+	uint32_t id; /* allocations: arg[1] */
+	NkOsId osid; /* PXIRQ: arg[2] */
+	uint64_t size; /* PMEM/PDEV: arg[2]; PXIRQ: arg[3] */
+};
+int hv_port_take_call(const volatile struct nkhv_port *port, uint32_t done,
+		      struct hv_port_call *call, char *why, size_t why_len);
+int hv_port_take_triggers(const volatile struct nkhv_port *port, uint32_t *tail,
+			  struct nkhv_port_trigger *out, char *why,
+			  size_t why_len);
+
+/* port_calls.c */
+void hv_port_doorbell(struct hv *hv, uint32_t vm, uint32_t vector);
+void hv_port_raise(struct hv *hv, uint32_t vm, NkXIrq xirq);
+void hv_port_xirq_event(struct hv *hv, uint32_t vm, uint32_t slot);
+void hv_port_watch_xirq(struct hv *hv, uint32_t vm, uint32_t slot, bool on);
+void hv_port_reset(struct hv *hv, uint32_t vm);
+void hv_port_connected(struct hv *hv, uint32_t vm);
+void hv_port_disconnected(struct hv *hv, uint32_t vm);
+
+/* port_server.c */
+int hv_port_server_open(struct hv *hv);
+void hv_port_server_close(struct hv *hv);
+void hv_port_server_event(struct hv *hv, enum hv_ev_kind kind, uint32_t idx);
+
 /* server.c */
+int hv_listen_unix(const char *dir, const char *name, int type);
+int hv_epoll_add(struct hv *hv, int fd, uint64_t data);
 int hv_server_open(struct hv *hv);
 void hv_server_close(struct hv *hv);
 int hv_server_run(struct hv *hv);

@@ -2,7 +2,7 @@
 /*
  * The memory nkhv owns: one memfd per VM PDEV and per vlink PMEM, created
  * at start and kept, with their contents, until nkhv exits. Also the PDEV
- * system area: header, vlink descriptors and info strings.
+ * system area: header, vlink descriptors, info strings and the port.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,15 +12,32 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <nkhv/port_layout.h>
+
 #include "nkhv.h"
 
+/* Smallest power of two >= v (v <= 2^63). */
+static uint64_t pow2_up(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * The memfd is sized to a power of two >= the region: QEMU makes it the
+ * BAR 2 of an ivshmem device, and PCI BARs are powers of two. Nothing is
+ * ever placed in the tail past `size`; each memfd is one region's own.
+ */
 static int region_create(struct hv_region *r, const char *name, uint64_t base,
 			 uint64_t size)
 {
 	r->fd = memfd_create(name, MFD_CLOEXEC);
 	if (r->fd < 0)
 		return -errno;
-	if (ftruncate(r->fd, (off_t)size) < 0)
+	if (ftruncate(r->fd, (off_t)pow2_up(size)) < 0)
 		return -errno;
 	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->map == MAP_FAILED) {
@@ -86,6 +103,61 @@ static void index_descriptors(struct hv *hv)
 	}
 }
 
+/*
+ * Lay out the port of VM `vm` in its PDEV (after the XIRQ counters, see
+ * hv_pdev_write_descriptors) and build its region table.
+ */
+static int port_create(struct hv *hv, uint32_t vm)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	const struct nkhv_pdev_header *h = (const void *)v->pdev.map;
+	uint32_t vlinks[NKHV_PORT_REGIONS], wanted, n;
+
+	if (h->alloc_off > v->pdev.size) {
+		hv_log("vm %u (%s): pdev-size 0x%llx cannot hold its system area and port (0x%llx bytes)",
+		       v->cfg->id, v->cfg->name,
+		       (unsigned long long)v->pdev.size,
+		       (unsigned long long)h->alloc_off);
+		return -ENOSPC;
+	}
+	v->port.area = (struct nkhv_port *)(v->pdev.map + h->port_off);
+	v->port.nregions = nkhv_port_regions(&hv->sys, vm, vlinks, &wanted);
+	if (wanted > v->port.nregions)
+		hv_log("vm %u (%s): %u PMEM regions, a QEMU VM reaches only the first %u",
+		       v->cfg->id, v->cfg->name, wanted - 1,
+		       v->port.nregions - 1);
+	v->port.region[0] = &v->pdev;
+	for (n = 1; n < v->port.nregions; n++)
+		v->port.region[n] = &hv->vlinks[vlinks[n]].pmem;
+	memset(v->port.area, 0, NKHV_PORT_SIZE(v->cfg->xirq_limit));
+	hv_port_write_header(hv, vm);
+	return 0;
+}
+
+/*
+ * (Re)write the parts of VM `vm`'s port that nkhv owns and the guest
+ * only reads: identification and region table, from nkhv's own copy.
+ */
+void hv_port_write_header(struct hv *hv, uint32_t vm)
+{
+	struct hv_port *p = &hv->vms[vm].port;
+	struct nkhv_port *a = p->area;
+	uint32_t n;
+
+	a->magic = NKHV_PORT_MAGIC;
+	a->version = NKHV_PORT_VERSION;
+	a->nregions = p->nregions;
+	a->xirq_limit = hv->vms[vm].cfg->xirq_limit;
+	memset(a->region, 0, sizeof(a->region));
+	for (n = 0; n < p->nregions; n++) {
+		a->region[n].base = p->region[n]->base;
+		a->region[n].size = p->region[n]->size;
+		a->region[n].ivposition =
+			n ? NKHV_PORT_ID_REGION(n) : NKHV_PORT_ID_PDEV;
+		a->region[n].writable = 1;
+	}
+}
+
 int hv_regions_create(struct hv *hv)
 {
 	char name[64];
@@ -93,10 +165,17 @@ int hv_regions_create(struct hv *hv)
 	int err;
 
 	for (i = 0; i < hv->sys.nvms; i++) {
+		struct hv_port *p = &hv->vms[i].port;
+		uint32_t n;
+
 		hv->vms[i].pdev.fd = -1;
 		hv->vms[i].conn_fd = -1;
 		hv->vms[i].listen_fd = -1;
 		hv->vms[i].sysconf_efd = -1;
+		for (n = 0; n < NKHV_PORT_REGIONS; n++)
+			p->listen_fd[n] = p->conn_fd[n] = -1;
+		for (n = 0; n < NKHV_PORT_VECTORS; n++)
+			p->doorbell_efd[n] = p->vector_efd[n] = -1;
 	}
 	for (i = 0; i < hv->sys.nvlinks; i++) {
 		const struct nkhv_vlink *c = &hv->sys.vlinks[i];
@@ -134,6 +213,9 @@ int hv_regions_create(struct hv *hv)
 		if (vm->sysconf_efd < 0)
 			return -errno;
 		hv_pdev_write_descriptors(hv, i, true);
+		err = port_create(hv, i);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -236,6 +318,7 @@ void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 		desc->c_power = NK_DEV_POWER_ON;
 	}
 	off = NKHV_ALIGN_UP(off, NKHV_PDEV_ALIGN);
+	/* Then the XIRQ counters, the port (page aligned), the free area. */
 	h->magic = NKHV_PDEV_MAGIC;
 	h->version = NKHV_PDEV_VERSION;
 	h->base = v->pdev.base;
@@ -250,7 +333,9 @@ void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 	h->xirq_limit = v->cfg->xirq_limit;
 	h->stats_off = off;
 	v->stats_off = off;
-	h->alloc_off = off + NKHV_PDEV_STATS_SIZE(v->cfg->xirq_limit);
+	h->port_off = (nku32_f)NKHV_ALIGN_UP(
+		off + NKHV_PDEV_STATS_SIZE(v->cfg->xirq_limit), NKHV_PAGE_SIZE);
+	h->alloc_off = h->port_off + NKHV_PORT_SIZE(v->cfg->xirq_limit);
 	v->pdev.start = h->alloc_off;
 }
 

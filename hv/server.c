@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * nkhv's event loop: one listening SOCK_SEQPACKET socket per VM
- * (DIR/vm<ID>.sock), the status socket (DIR/nkhv.sock) and the
- * connections of the VMs. Requests are served one at a time; nothing a
- * guest sends can make nkhv block, crash or touch another VM's state.
+ * (DIR/vm<ID>.sock), the status socket (DIR/nkhv.sock), the connections
+ * of process VMs, and the ivshmem sockets, doorbells and XIRQs of QEMU
+ * VMs (port_server.c). Requests are served one at a time; nothing a guest
+ * sends can make nkhv block, crash or touch another VM's state.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,8 +24,6 @@
 
 #define HV_MAX_CONNS 128
 
-enum ev_kind { EV_LISTEN, EV_CONN, EV_CTL, EV_SIGNAL };
-
 /* A connection on a VM socket; `joined` once HELLO was accepted. */
 struct conn {
 	int fd;
@@ -34,12 +33,8 @@ struct conn {
 
 static struct conn conns[HV_MAX_CONNS];
 
-static uint64_t ev_data(enum ev_kind k, uint32_t idx)
-{
-	return ((uint64_t)k << 32) | idx;
-}
-
-static int listen_unix(const char *dir, const char *name, int type)
+/* Listen on DIR/name (mode 0600), replacing a stale socket file. */
+int hv_listen_unix(const char *dir, const char *name, int type)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, n;
@@ -61,7 +56,7 @@ static int listen_unix(const char *dir, const char *name, int type)
 	return fd;
 }
 
-static int epoll_add(struct hv *hv, int fd, uint64_t data)
+int hv_epoll_add(struct hv *hv, int fd, uint64_t data)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
 
@@ -82,18 +77,21 @@ int hv_server_open(struct hv *hv)
 		return -errno;
 	for (i = 0; i < hv->sys.nvms; i++) {
 		snprintf(name, sizeof(name), "vm%u.sock", hv->sys.vms[i].id);
-		fd = listen_unix(hv->run_dir, name, SOCK_SEQPACKET);
+		fd = hv_listen_unix(hv->run_dir, name, SOCK_SEQPACKET);
 		if (fd < 0)
 			return fd;
 		hv->vms[i].listen_fd = fd;
-		err = epoll_add(hv, fd, ev_data(EV_LISTEN, i));
+		err = hv_epoll_add(hv, fd, hv_ev_data(HV_EV_LISTEN, i));
 		if (err)
 			return err;
 	}
-	hv->ctl_fd = listen_unix(hv->run_dir, "nkhv.sock", SOCK_STREAM);
+	err = hv_port_server_open(hv);
+	if (err)
+		return err;
+	hv->ctl_fd = hv_listen_unix(hv->run_dir, "nkhv.sock", SOCK_STREAM);
 	if (hv->ctl_fd < 0)
 		return hv->ctl_fd;
-	err = epoll_add(hv, hv->ctl_fd, ev_data(EV_CTL, 0));
+	err = hv_epoll_add(hv, hv->ctl_fd, hv_ev_data(HV_EV_CTL, 0));
 	if (err)
 		return err;
 	sigemptyset(&mask);
@@ -106,7 +104,7 @@ int hv_server_open(struct hv *hv)
 	if (hv->signal_fd < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	return epoll_add(hv, hv->signal_fd, ev_data(EV_SIGNAL, 0));
+	return hv_epoll_add(hv, hv->signal_fd, hv_ev_data(HV_EV_SIGNAL, 0));
 }
 
 void hv_server_close(struct hv *hv)
@@ -117,6 +115,7 @@ void hv_server_close(struct hv *hv)
 	for (i = 0; i < HV_MAX_CONNS; i++)
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
+	hv_port_server_close(hv);
 	for (i = 0; i < hv->sys.nvms; i++) {
 		if (hv->vms[i].listen_fd < 0)
 			continue;
@@ -187,8 +186,8 @@ static int do_hello(struct hv *hv, struct conn *c,
 	}
 	if (v->conn_fd >= 0) {
 		hv_refuse(hv, c->vm, HV_REF_BUSY,
-			  "pid %u claims it, held by pid %d", hello.pid,
-			  (int)v->pid);
+			  "pid %u claims it, held by %s pid %d", hello.pid,
+			  v->qemu ? "QEMU" : "process", (int)v->pid);
 		reply(c, req, -EBUSY, NULL, 0, NULL, 0);
 		return -EBUSY;
 	}
@@ -386,7 +385,8 @@ static void accept_vm(struct hv *hv, uint32_t vm)
 	for (i = 0; i < HV_MAX_CONNS; i++)
 		if (conns[i].fd < 0)
 			break;
-	if (i == HV_MAX_CONNS || epoll_add(hv, fd, ev_data(EV_CONN, i)) < 0) {
+	if (i == HV_MAX_CONNS ||
+	    hv_epoll_add(hv, fd, hv_ev_data(HV_EV_CONN, i)) < 0) {
 		hv_refuse(hv, vm, HV_REF_PROTOCOL,
 			  "too many connections; dropped");
 		close(fd);
@@ -437,22 +437,26 @@ int hv_server_run(struct hv *hv)
 			return -errno;
 		for (i = 0; i < n; i++) {
 			uint32_t idx = (uint32_t)evs[i].data.u64;
+			enum hv_ev_kind kind = evs[i].data.u64 >> 32;
 
-			switch ((enum ev_kind)(evs[i].data.u64 >> 32)) {
-			case EV_LISTEN:
+			switch (kind) {
+			case HV_EV_LISTEN:
 				accept_vm(hv, idx);
 				break;
-			case EV_CONN:
+			case HV_EV_CONN:
 				if (conns[idx].fd >= 0 &&
 				    conn_serve(hv, &conns[idx]) < 0)
 					conn_close(hv, &conns[idx]);
 				break;
-			case EV_CTL:
+			case HV_EV_CTL:
 				serve_status(hv);
 				break;
-			case EV_SIGNAL:
+			case HV_EV_SIGNAL:
 				hv_log("signal received, exiting");
 				return 0;
+			default:
+				hv_port_server_event(hv, kind, idx);
+				break;
 			}
 		}
 	}

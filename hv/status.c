@@ -70,6 +70,24 @@ static json_t *endpoint_json(struct hv *hv, uint32_t l, bool server)
 	return o;
 }
 
+/* The port of a VM: what its QEMU connected and asked for. */
+static json_t *port_json(const struct hv_vm *v)
+{
+	const struct hv_port *p = &v->port;
+	json_t *o = json_object();
+	uint32_t n, connected = 0;
+
+	for (n = 0; n < p->nregions; n++)
+		connected += p->conn_fd[n] >= 0;
+	json_object_set_new(o, "regions", json_integer(p->nregions));
+	json_object_set_new(o, "connected", json_integer(connected));
+	json_object_set_new(o, "provider", json_boolean(p->provider));
+	json_object_set_new(o, "hellos", json_integer(p->hellos));
+	json_object_set_new(o, "calls", json_integer(p->calls));
+	json_object_set_new(o, "triggers", json_integer(p->triggers));
+	return o;
+}
+
 static json_t *vm_json(struct hv *hv, uint32_t i)
 {
 	struct hv_vm *v = &hv->vms[i];
@@ -82,6 +100,10 @@ static json_t *vm_json(struct hv *hv, uint32_t i)
 						"linux" :
 						"process"));
 	json_object_set_new(o, "up", json_boolean(v->conn_fd >= 0));
+	json_object_set_new(o, "holder",
+			    v->conn_fd < 0 ? json_null() :
+			    v->qemu	   ? json_string("qemu") :
+					     json_string("process"));
 	json_object_set_new(o, "pid", json_integer(v->pid));
 	json_object_set_new(o, "joins", json_integer(v->joins));
 	json_object_set_new(pdev, "base", json_integer(v->pdev.base));
@@ -95,6 +117,7 @@ static json_t *vm_json(struct hv *hv, uint32_t i)
 	json_object_set_new(o, "sysconf_raised",
 			    json_integer(v->sysconf_raised));
 	json_object_set_new(o, "refusals", refusals_json(v->refusals));
+	json_object_set_new(o, "port", port_json(v));
 	return o;
 }
 

@@ -9,6 +9,8 @@
  *	after them		info strings, NUL terminated
  *	stats_off		nku64_f xirq_raised[xirq_limit]: handler
  *				dispatches counted by the guest per XIRQ
+ *	port_off		struct nkhv_port (nkhv/port.h), page
+ *				aligned: how a QEMU VM reaches nkhv
  *	alloc_off		start of what nk_pdev_alloc() hands out
  *
  * Descriptors appear in the order of the VM's end-point nodes in the device
@@ -20,7 +22,7 @@
 #include <nk/nkern.h>
 
 #define NKHV_PDEV_MAGIC 0x44504b4eu /* "NKPD" little endian */
-#define NKHV_PDEV_VERSION 1u
+#define NKHV_PDEV_VERSION 2u
 #define NKHV_PDEV_ALIGN 64u /* alignment of descriptors and allocations */
 
 struct nkhv_pdev_header {
@@ -33,7 +35,7 @@ struct nkhv_pdev_header {
 	nku32_f nvlinks; /* descriptors at desc_off */
 	nku32_f desc_off; /* byte offset of desc[0] */
 	nku32_f xirq_limit; /* XIRQ numbers of this VM: 0..xirq_limit-1 */
-	nku32_f reserved;
+	nku32_f port_off; /* byte offset of the port area */
 	nku64_f stats_off; /* byte offset of the XIRQ counters */
 	nku64_f alloc_off; /* byte offset of the allocation area */
 };

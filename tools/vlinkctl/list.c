@@ -37,6 +37,14 @@ static void xirqs_text(json_t *ep, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* "down", or who holds the VM: "process" or "qemu". */
+static const char *up_text(json_t *vm)
+{
+	if (!json_is_true(json_object_get(vm, "up")))
+		return "down";
+	return str(vm, "holder")[0] ? str(vm, "holder") : "up";
+}
+
 int vlinkctl_list(FILE *out, json_t *st, bool as_json)
 {
 	json_t *vm, *vl;
@@ -47,17 +55,16 @@ int vlinkctl_list(FILE *out, json_t *st, bool as_json)
 		fputc('\n', out);
 		return 0;
 	}
-	fprintf(out, "%-4s %-12s %-8s %-5s %-8s %-10s %-8s %s\n", "VM", "NAME",
+	fprintf(out, "%-4s %-12s %-8s %-7s %-8s %-10s %-8s %s\n", "VM", "NAME",
 		"KIND", "UP", "PID", "PDEV", "XIRQS", "REFUSALS");
 	json_array_foreach(json_object_get(st, "vms"), i, vm)
 	{
 		json_t *r = json_object_get(vm, "refusals");
 
 		fprintf(out,
-			"%-4lld %-12s %-8s %-5s %-8lld %-10lld %-8lld %lld",
+			"%-4lld %-12s %-8s %-7s %-8lld %-10lld %-8lld %lld",
 			num(vm, "id"), str(vm, "name"), str(vm, "kind"),
-			json_is_true(json_object_get(vm, "up")) ? "up" : "down",
-			num(vm, "pid"),
+			up_text(vm), num(vm, "pid"),
 			num(json_object_get(vm, "pdev"), "size"),
 			num(vm, "xirqs_allocated"), num(r, "total"));
 		if (num(r, "total")) {

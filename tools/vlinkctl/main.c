@@ -5,6 +5,7 @@
  *	vlinkctl [--run-dir DIR] list [--json]
  *	vlinkctl check SYSTEM.dts|SYSTEM.dtb
  *	vlinkctl [--run-dir DIR] graph [SYSTEM.dts|SYSTEM.dtb]
+ *	vlinkctl [--run-dir DIR] qemu-args SYSTEM.dts|SYSTEM.dtb VM-ID [DIR]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ static void usage(FILE *f)
 		"  list [--json]        VMs and vlinks of the running nkhv\n"
 		"  check SYSTEM         validate a .dts/.dtb without running it\n"
 		"  graph [SYSTEM]       Graphviz DOT of the running system (or of SYSTEM)\n"
+		"  qemu-args SYSTEM VM-ID [DIR]\n"
+		"                       QEMU options of the VM's ivshmem devices in DIR\n"
 		"  --run-dir DIR        nkhv's run directory (default: $NKHV_RUN_DIR or %s)\n",
 		NKHV_RUN_DIR_HINT);
 }
@@ -118,6 +121,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "check") && optind == argc - 1)
 		return vlinkctl_check(stdout, argv[optind]);
+	if (!strcmp(cmd, "qemu-args") &&
+	    (optind == argc - 2 || optind == argc - 3))
+		return vlinkctl_qemu_args(
+			stdout, argv[optind], argv[optind + 1],
+			optind == argc - 3 ? argv[optind + 2] : dir);
 	if (!strcmp(cmd, "graph") && optind >= argc - 1)
 		return cmd_graph(dir, optind < argc ? argv[optind] : NULL);
 	usage(stderr);

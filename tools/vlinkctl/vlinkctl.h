@@ -21,4 +21,8 @@ json_t *vlinkctl_config_json(const struct nkhv_system *sys);
 /* Validate a system file; print a summary or the error. Exit status. */
 int vlinkctl_check(FILE *out, const char *path);
 
+/* Print the QEMU options of VM `vm_id`'s ivshmem devices. Exit status. */
+int vlinkctl_qemu_args(FILE *out, const char *path, const char *vm_id,
+		       const char *dir);
+
 #endif /* VLINKCTL_H */
