@@ -1,15 +1,126 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * CRC32C (Castagnoli, reflected polynomial 0x82f63b78), table driven. The
- * table is built on first use; building it twice concurrently writes the
- * same values, so no lock is needed.
+ * CRC32C (Castagnoli, reflected polynomial 0x82f63b78).
+ *
+ * On x86-64 with SSE4.2 the crc32 instruction does 8 bytes at a time; it
+ * works on general registers only, so it is usable in a kernel as well.
+ * Its latency is three times its issue rate, so long buffers are cut into
+ * three equal parts whose CRCs run interleaved and are then combined:
+ * appending n bytes to a CRC register multiplies it by x^(8n) modulo the
+ * polynomial, a linear map applied with four table lookups.
+ * Elsewhere, a table-driven loop taking 8 bytes a step ("slicing by 8";
+ * little-endian loads, as every field of the protocol).
+ * Tables are built on first use; building them twice concurrently writes
+ * the same values, so no lock is needed.
  */
 #include <earlydata/ring.h>
 
-static nku32_f table[256];
-static int table_ready;
+#define SHIFT_BIG 4096u /* part length of the 3-way loop for long buffers */
+#define SHIFT_SMALL 256u /* ... and for the rest */
 
-static void build_table(void)
+static nku32_f slice[8][256]; /* software: slicing by 8 */
+static int tables_ready;
+
+static nku64_f load64(const nku8_f *p)
+{
+	nku64_f v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+#if defined(__x86_64__)
+/* shift[k][b]: the CRC register b << 8k advanced over SHIFT_* zero bytes */
+static nku32_f shift_big[4][256], shift_small[4][256];
+static int hw; /* SSE4.2 present; set before tables_ready */
+
+static inline nku64_f hw_u64(nku64_f crc, nku64_f v)
+{
+	__asm__("crc32q %1, %0" : "+r"(crc) : "rm"(v));
+	return crc;
+}
+
+static inline nku32_f hw_u8(nku32_f crc, nku8_f v)
+{
+	__asm__("crc32b %1, %0" : "+r"(crc) : "rm"(v));
+	return crc;
+}
+
+static int cpu_has_sse42(void)
+{
+	unsigned int a = 1, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return (c >> 20) & 1u;
+}
+
+/* The linear map "append `len` zero bytes" as four lookup tables. */
+static void build_shift(nku32_f t[4][256], nku32_f len)
+{
+	nku32_f basis[32], i, k, b;
+	nku64_f s;
+
+	for (i = 0; i < 32; i++) {
+		s = 1u << i;
+		for (k = 0; k < len; k += 8)
+			s = hw_u64(s, 0);
+		basis[i] = (nku32_f)s;
+	}
+	for (k = 0; k < 4; k++) {
+		t[k][0] = 0;
+		for (b = 1; b < 256; b++)
+			t[k][b] = t[k][b & (b - 1)] ^
+				  basis[8 * k + (nku32_f)__builtin_ctz(b)];
+	}
+}
+
+static inline nku32_f shift(nku32_f t[4][256], nku32_f v)
+{
+	return t[0][v & 0xffu] ^ t[1][(v >> 8) & 0xffu] ^
+	       t[2][(v >> 16) & 0xffu] ^ t[3][v >> 24];
+}
+
+/*
+ * Three interleaved CRCs over p[0, 3n), combined into one. Each stream is
+ * prefetched PREFETCH bytes ahead, a cache line at a time: a backlog read
+ * from memory would otherwise wait for each line in turn.
+ */
+#define PREFETCH 512u
+static nku32_f hw_3way(nku32_f crc, const nku8_f *p, nku32_f n,
+		       nku32_f t[4][256])
+{
+	nku64_f a = crc, b = 0, c = 0, i, k;
+
+	for (i = 0; i < n; i += 64) {
+		__builtin_prefetch(p + i + PREFETCH);
+		__builtin_prefetch(p + n + i + PREFETCH);
+		__builtin_prefetch(p + 2 * n + i + PREFETCH);
+		for (k = i; k < i + 64; k += 8) {
+			a = hw_u64(a, load64(p + k));
+			b = hw_u64(b, load64(p + n + k));
+			c = hw_u64(c, load64(p + 2 * n + k));
+		}
+	}
+	return shift(t, shift(t, (nku32_f)a) ^ (nku32_f)b) ^ (nku32_f)c;
+}
+
+/* CRC register update with the crc32 instruction. */
+static nku32_f hw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
+{
+	for (; len >= 3 * SHIFT_BIG; len -= 3 * SHIFT_BIG, p += 3 * SHIFT_BIG)
+		crc = hw_3way(crc, p, SHIFT_BIG, shift_big);
+	for (; len >= 3 * SHIFT_SMALL;
+	     len -= 3 * SHIFT_SMALL, p += 3 * SHIFT_SMALL)
+		crc = hw_3way(crc, p, SHIFT_SMALL, shift_small);
+	for (; len >= 8; len -= 8, p += 8)
+		crc = (nku32_f)hw_u64(crc, load64(p));
+	for (; len; len--)
+		crc = hw_u8(crc, *p++);
+	return crc;
+}
+#endif
+
+static void build_tables(void)
 {
 	nku32_f i, j, c;
 
@@ -17,21 +128,53 @@ static void build_table(void)
 		c = i;
 		for (j = 0; j < 8; j++)
 			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-		table[i] = c;
+		slice[0][i] = c;
 	}
-	__atomic_store_n(&table_ready, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 256; i++)
+		for (j = 1; j < 8; j++)
+			slice[j][i] = (slice[j - 1][i] >> 8) ^
+				      slice[0][slice[j - 1][i] & 0xffu];
+#if defined(__x86_64__)
+	hw = cpu_has_sse42();
+	if (hw) {
+		build_shift(shift_big, SHIFT_BIG);
+		build_shift(shift_small, SHIFT_SMALL);
+	}
+#endif
+	__atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* Software CRC register update (no pre/post inversion). */
+static nku32_f sw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
+{
+	nku64_f v;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		v = load64(p) ^ crc;
+		crc = slice[7][v & 0xff] ^ slice[6][(v >> 8) & 0xff] ^
+		      slice[5][(v >> 16) & 0xff] ^ slice[4][(v >> 24) & 0xff] ^
+		      slice[3][(v >> 32) & 0xff] ^ slice[2][(v >> 40) & 0xff] ^
+		      slice[1][(v >> 48) & 0xff] ^ slice[0][v >> 56];
+	}
+	while (len--)
+		crc = slice[0][(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+	return crc;
+}
+
+static void ready(void)
+{
+	if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE))
+		build_tables();
 }
 
 nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len)
 {
-	const nku8_f *p = buf;
-
-	if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE))
-		build_table();
-	crc = ~crc;
-	while (len--)
-		crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
-	return ~crc;
+	ready();
+#if defined(__x86_64__)
+	if (hw)
+		return ~hw_crc(~crc, buf, len);
+#endif
+	return ~sw_crc(~crc, buf, len);
 }
 
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload)

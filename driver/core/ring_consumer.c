@@ -361,9 +361,20 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 	return ED_MSG_NONE; /* the producer keeps moving; call again */
 }
 
-/* Tell a producer waiting for space, if it asked since last time. */
+/*
+ * Tell a producer waiting for space, if it asked since last time; but
+ * only once at most half of the data area is left unread. Any record then
+ * fits (the geometry holds two of record_max), and a producer faster than
+ * us is woken once per half ring instead of once per record, which would
+ * run both ends in lockstep at the cost of two wake-ups a record. A head
+ * that makes no sense only means no early notification.
+ */
 static void space_notify(struct ed_consumer *c, int *notify)
 {
+	nku64_f head = ed_load_acquire(&c->hdr->head);
+
+	if (head > c->read_pos && head - c->read_pos > c->data_size / 2)
+		return; /* more than half unread: not yet */
 	/* read_pos store before the prod_wait_gen load */
 	ed_gen_notify(&c->hdr->prod_wait_gen, &c->notified_gen, &c->st, notify);
 }
@@ -374,11 +385,18 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 	if (!c->peeked)
 		return -ED_EINVAL;
 	c->peeked = 0;
-	ed_mb(); /* the caller's reads of the record before the tail load */
-	if (c->policy == ED_POLICY_OVERWRITE_OLDEST &&
-	    ed_load_acquire(&c->hdr->tail) > c->peek_pos) {
-		c->gap_reason = ED_LOSS_OVERWRITTEN;
-		return -ED_ESTALE; /* the next peek reports the loss */
+	/*
+	 * Overwrite-oldest: the caller's reads of the record before the tail
+	 * load. The other policies need no barrier: the release store of
+	 * read_pos below orders those reads before the producer may reuse
+	 * the space.
+	 */
+	if (c->policy == ED_POLICY_OVERWRITE_OLDEST) {
+		ed_mb();
+		if (ed_load_acquire(&c->hdr->tail) > c->peek_pos) {
+			c->gap_reason = ED_LOSS_OVERWRITTEN;
+			return -ED_ESTALE; /* the next peek reports the loss */
+		}
 	}
 	c->read_pos = c->peek_next;
 	c->read_seq = c->peek_seq + 1;

@@ -156,6 +156,18 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 	return got;
 }
 
+/*
+ * Deadline of a call with timeout_ms (0: none). The calls read the clock
+ * only once they have to wait: a clock read is not free (tens of
+ * nanoseconds, more in a VM), and most calls find data or space at once.
+ */
+static nku64_f deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ?
+		       0 :
+		       ed_user_now_ns() + (nku64_f)timeout_ms * 1000000u + 1;
+}
+
 /* Milliseconds left of a deadline (-1: none). */
 static int left_ms(nku64_f deadline)
 {
@@ -169,16 +181,15 @@ static int left_ms(nku64_f deadline)
 int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 		  nku32_f len, nku64_f *seq, int timeout_ms)
 {
-	nku64_f deadline =
-		timeout_ms < 0 ?
-			0 :
-			ed_user_now_ns() + (nku64_f)timeout_ms * 1000000u;
+	nku64_f deadline = 0;
 	int r;
 
 	for (;;) {
 		r = ed_write(ch, type, buf, len, seq);
-		if (r != -ED_EAGAIN)
+		if (r != -ED_EAGAIN || !timeout_ms)
 			return r;
+		if (!deadline)
+			deadline = deadline_of(timeout_ms);
 		if (!left_ms(deadline))
 			return r;
 		/* The write armed a space XIRQ; the wait also re-checks. */
@@ -187,13 +198,20 @@ int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 	}
 }
 
+/* Let a spinning CPU breathe (and its sibling thread run). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
 int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 		 nku32_f buflen, int peek, int timeout_ms)
 {
-	nku64_f deadline =
-		timeout_ms < 0 ?
-			0 :
-			ed_user_now_ns() + (nku64_f)timeout_ms * 1000000u;
+	nku64_f deadline = 0, spin_end = 0;
 	int r, faults = 0;
 
 	for (;;) {
@@ -202,8 +220,24 @@ int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 			continue; /* reported and resynchronised: once more */
 		if (r != ED_MSG_NONE && r != -ED_EAGAIN && r != -ED_EPROTO)
 			return r;
+		if (!timeout_ms)
+			return r == -ED_EPROTO ? r : ED_MSG_NONE;
+		if (!deadline)
+			deadline = deadline_of(timeout_ms);
 		if (!left_ms(deadline))
 			return r == -ED_EPROTO ? r : ED_MSG_NONE;
+		/*
+		 * Caught up: poll a short while before sleeping. A record
+		 * coming within ED_USER_SPIN_NS costs less to wait for than a
+		 * wake-up through the XIRQ (two thread switches), and a
+		 * steady producer does not wake us once per record.
+		 */
+		if (r == ED_MSG_NONE && !spin_end)
+			spin_end = ed_user_now_ns() + ED_USER_SPIN_NS;
+		if (r == ED_MSG_NONE && ed_user_now_ns() < spin_end) {
+			cpu_relax();
+			continue;
+		}
 		/* After a fault, wait for the peer's next move. */
 		if (r != -ED_EPROTO && ed_arm(ch))
 			continue;

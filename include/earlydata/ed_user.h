@@ -35,8 +35,10 @@ int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 /*
  * Next message (record or loss), waiting up to timeout_ms for one.
  * peek != 0: zero-copy (then ed_commit). Returns ED_MSG_*, or a negative
- * error; faults are reported and skipped over.
+ * error; faults are reported and skipped over. Once caught up it polls
+ * for up to ED_USER_SPIN_NS before it sleeps (timeout_ms 0: no polling).
  */
+#define ED_USER_SPIN_NS 20000u
 int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 		 nku32_f buflen, int peek, int timeout_ms);
 

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Earlydata notification latency, one way, between two process VMs:
+ *
+ *   lat_earlydata RUN_DIR sleep|poll SIZE COUNT
+ *
+ * The producer (VM 1, CPU 0) reads the clock, puts the time in the record
+ * and writes it (ed_user_write); the consumer (VM 2, CPU 1) reads the
+ * clock as soon as it holds the record: one sample = receive - send time.
+ * A sleeping consumer waits in ed_user_next() (armed, woken by the data
+ * XIRQ); a polling one calls it with a zero timeout in a loop. Samples are
+ * spaced so that a sleeping consumer is asleep when the record comes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+#include "ed_bench.h"
+
+#define WARMUP 200
+#define GAP_US 100
+
+static int consumer(struct bench_ctl *ctl, const char *run_dir, int poll,
+		    uint32_t size, uint64_t count)
+{
+	static unsigned char buf[ED_MAX_RECORD_MAX];
+	uint64_t *lat = calloc(count, sizeof(*lat)), i, t1, t0;
+	struct ed_channel *ch;
+	struct ed_msg m;
+	int r;
+
+	bench_pin(1);
+	ch = edb_open(run_dir, EDB_CONSUMER_VM, "tput", ED_CONSUMER);
+	if (!lat || edb_settle(ch) < 0)
+		return 1;
+	__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < WARMUP + count; i++) {
+		do
+			r = ed_user_next(ch, &m, buf, sizeof(buf), 0,
+					 poll ? 0 : 10000);
+		while (poll && r == ED_MSG_NONE);
+		t1 = bench_now_ns();
+		if (r != ED_MSG_RECORD || m.len != size) {
+			fprintf(stderr, "lat_earlydata: sample %llu: %d\n",
+				(unsigned long long)i, r);
+			return 1;
+		}
+		memcpy(&t0, buf, sizeof(t0));
+		if (i >= WARMUP)
+			lat[i - WARMUP] = t1 - t0;
+		__atomic_store_n(&ctl->ack, i + 1, __ATOMIC_RELEASE);
+	}
+	bench_report_lat("earlydata", poll ? "poll" : "sleep", "write-to-wake",
+			 size, lat, count);
+	ed_exit();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_ctl *ctl = bench_ctl_new();
+	uint32_t size = argc == 5 ? bench_parse_size(argv[3]) : 0;
+	uint64_t count = argc == 5 ? strtoull(argv[4], NULL, 0) : 0, i, t0;
+	struct ed_channel *ch;
+	unsigned char *buf;
+	int poll;
+	pid_t pid;
+
+	if (size < 8 || !count ||
+	    (strcmp(argv[2], "sleep") && strcmp(argv[2], "poll"))) {
+		fprintf(stderr,
+			"usage: lat_earlydata RUN_DIR sleep|poll SIZE COUNT\n");
+		return 2;
+	}
+	poll = !strcmp(argv[2], "poll");
+	buf = malloc(size);
+	if (!buf)
+		return 1;
+	bench_fill(buf, size, 9);
+	pid = fork();
+	if (!pid)
+		_exit(consumer(ctl, argv[1], poll, size, count));
+	bench_pin(0);
+	ch = edb_open(argv[1], EDB_PRODUCER_VM, "tput", ED_PRODUCER);
+	bench_wait_flag(&ctl->ready, 1);
+	for (i = 0; i < WARMUP + count; i++) {
+		bench_gap(GAP_US);
+		t0 = bench_now_ns();
+		memcpy(buf, &t0, sizeof(t0));
+		edb_write(ch, buf, size);
+		bench_wait_flag(&ctl->ack, i + 1);
+	}
+	if (bench_wait_child(pid))
+		return 1;
+	ed_exit();
+	return 0;
+}

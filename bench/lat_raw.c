@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Wake-up latency of the kernel's own mechanisms between two processes,
+ * measured like lat_earlydata:
+ *
+ *   lat_raw eventfd|futex|pipe sleep|poll SIZE COUNT
+ *
+ * eventfd: the producer (CPU 0) stores its send time in a shared page and
+ * writes the eventfd; the consumer (CPU 1) reads it, blocking (sleep) or
+ * non-blocking in a loop (poll). futex: the producer bumps a shared word
+ * and wakes; the consumer waits in FUTEX_WAIT (sleep only). pipe: the
+ * send time travels in a SIZE-byte message that the consumer reads whole.
+ */
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+
+#define WARMUP 200
+#define GAP_US 100
+
+enum kind { K_EVENTFD, K_FUTEX, K_PIPE };
+
+static long futex(volatile uint64_t *w, int op, uint32_t val)
+{
+	/* the low 32 bits of the word (little-endian) */
+	return syscall(SYS_futex, (uint32_t *)w, op, val, NULL, NULL, 0);
+}
+
+/* Wait for message i; returns its send time, 0 on error. */
+static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
+			unsigned char *buf, uint32_t size, uint64_t i)
+{
+	uint64_t v, t0;
+	size_t got;
+	ssize_t n;
+
+	switch (k) {
+	case K_EVENTFD:
+		while (read(fd, &v, sizeof(v)) != sizeof(v))
+			if (!poll)
+				return 0;
+		return ctl->send_ns;
+	case K_FUTEX:
+		while (__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE) <= i)
+			futex(&ctl->go, FUTEX_WAIT, (uint32_t)i);
+		return ctl->send_ns;
+	case K_PIPE:
+		for (got = 0; got < size; got += (size_t)n) {
+			n = read(fd, buf + got, size - got);
+			if (n <= 0 && !poll)
+				return 0;
+			if (n < 0)
+				n = 0;
+		}
+		memcpy(&t0, buf, sizeof(t0));
+		return t0;
+	}
+	return 0;
+}
+
+static void send_one(enum kind k, int fd, struct bench_ctl *ctl,
+		     unsigned char *buf, uint32_t size, uint64_t i)
+{
+	uint64_t one = 1, t0 = bench_now_ns();
+	size_t off;
+	ssize_t n;
+
+	switch (k) {
+	case K_EVENTFD:
+		ctl->send_ns = t0;
+		if (write(fd, &one, sizeof(one)) != sizeof(one))
+			exit(1);
+		break;
+	case K_FUTEX:
+		ctl->send_ns = t0;
+		__atomic_store_n(&ctl->go, i + 1, __ATOMIC_RELEASE);
+		futex(&ctl->go, FUTEX_WAKE, 1);
+		break;
+	case K_PIPE:
+		memcpy(buf, &t0, sizeof(t0));
+		for (off = 0; off < size; off += (size_t)n) {
+			n = write(fd, buf + off, size - off);
+			if (n <= 0)
+				exit(1);
+		}
+		break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_ctl *ctl = bench_ctl_new();
+	uint32_t size = argc == 5 ? bench_parse_size(argv[3]) : 0;
+	uint64_t count = argc == 5 ? strtoull(argv[4], NULL, 0) : 0, i, t0;
+	int poll, fds[2] = { -1, -1 }, rfd = -1, wfd = -1;
+	uint64_t *lat;
+	unsigned char *buf;
+	enum kind k;
+	pid_t pid;
+
+	if (argc != 5 || size < 8 || !count ||
+	    (strcmp(argv[2], "sleep") && strcmp(argv[2], "poll")))
+		goto usage;
+	poll = !strcmp(argv[2], "poll");
+	if (!strcmp(argv[1], "eventfd"))
+		k = K_EVENTFD;
+	else if (!strcmp(argv[1], "futex") && !poll)
+		k = K_FUTEX;
+	else if (!strcmp(argv[1], "pipe"))
+		k = K_PIPE;
+	else
+		goto usage;
+	if (k == K_EVENTFD) {
+		rfd = wfd = eventfd(0, poll ? EFD_NONBLOCK : 0);
+	} else if (k == K_PIPE) {
+		if (pipe(fds))
+			return 1;
+		rfd = fds[0];
+		wfd = fds[1];
+		if (poll)
+			fcntl(rfd, F_SETFL, O_NONBLOCK);
+	}
+	buf = malloc(size);
+	lat = calloc(count, sizeof(*lat));
+	if (!buf || !lat)
+		return 1;
+	bench_fill(buf, size, 11);
+	pid = fork();
+	if (!pid) {
+		bench_pin(1);
+		for (i = 0; i < WARMUP + count; i++) {
+			t0 = receive(k, poll, rfd, ctl, buf, size, i);
+			if (!t0)
+				_exit(1);
+			if (i >= WARMUP)
+				lat[i - WARMUP] = bench_now_ns() - t0;
+			__atomic_store_n(&ctl->ack, i + 1, __ATOMIC_RELEASE);
+		}
+		bench_report_lat(argv[1], argv[2], "write-to-wake",
+				 k == K_PIPE ? size : 0, lat, count);
+		_exit(0);
+	}
+	bench_pin(0);
+	for (i = 0; i < WARMUP + count; i++) {
+		bench_gap(GAP_US);
+		send_one(k, wfd, ctl, buf, size, i);
+		bench_wait_flag(&ctl->ack, i + 1);
+	}
+	return bench_wait_child(pid) ? 1 : 0;
+usage:
+	fprintf(stderr, "usage: lat_raw eventfd|pipe sleep|poll SIZE COUNT\n"
+			"       lat_raw futex sleep SIZE COUNT\n");
+	return 2;
+}

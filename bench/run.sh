@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Run every benchmark comparison on this machine and write the report:
+#   bench/results/<UTC time>/{report.md,results.json,raw.jsonl,*.png}
+# Usage: bench/run.sh [BUILD_DIR]   (default: build)
+# Environment: BENCH_RUNS (default 5; 3 with BENCH_QUICK=1), BENCH_QUICK=1
+# (a smoke run of about a minute: fewer records and samples),
+# BENCH_OUT=DIR (output directory), BENCH_PUBLISH=1 (also copy the report
+# to docs/benchmarks.md and its plots to docs/benchmarks/).
+set -euo pipefail
+S=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$S")
+B=$(cd "${1:-$TOP/build}" && pwd)
+BB=$B/bench
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then RUNS=${BENCH_RUNS:-3}; else RUNS=${BENCH_RUNS:-5}; fi
+OUT=${BENCH_OUT:-$S/results/$(date -u +%Y%m%dT%H%M%SZ)}
+W=$(mktemp -d "${TMPDIR:-/tmp}/nkhv-bench.XXXXXX")
+RAW=$OUT/raw.jsonl
+NKHV_PID=
+ROUDI_PID=
+
+for p in hw_limits tput_socket lat_raw tput_earlydata lat_earlydata \
+	drain_earlydata lat_xirq bench_iceoryx; do
+	[ -x "$BB/$p" ] || { echo "run.sh: $BB/$p missing: build first (scripts/build.sh release)" >&2; exit 1; }
+done
+for t in iox-roudi gnuplot python3; do
+	command -v $t >/dev/null || { echo "run.sh: $t missing: run scripts/deps.sh bench" >&2; exit 1; }
+done
+
+# Record counts: one run of each comparison takes well under a second.
+if [ "$QUICK" = 1 ]; then
+	N64=40000 N1K=20000 N64K=2000 SAMPLES=1000 PINGS=20000 DRAIN=$((16 << 20))
+else
+	N64=400000 N1K=200000 N64K=20000 SAMPLES=5000 PINGS=100000 DRAIN=$((64 << 20))
+fi
+count() { case $1 in 64) echo $N64 ;; 1K) echo $N1K ;; 64K) echo $N64K ;; esac; }
+SIZES="64 1K 64K"
+
+stop_nkhv() {
+	if [ -n "$NKHV_PID" ]; then
+		kill "$NKHV_PID" 2>/dev/null || true
+		wait "$NKHV_PID" 2>/dev/null || true
+	fi
+	NKHV_PID=
+	rm -rf "$W/run"
+}
+cleanup() {
+	stop_nkhv
+	if [ -n "$ROUDI_PID" ]; then
+		kill "$ROUDI_PID" 2>/dev/null || true
+		wait "$ROUDI_PID" 2>/dev/null || true
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A fresh nkhv (empty PMEM) for each Earlydata program.
+start_nkhv() {
+	stop_nkhv
+	"$B/hv/nkhv" --run-dir "$W/run" "$S/bench.dts" 2>>"$W/nkhv.log" &
+	NKHV_PID=$!
+	for _ in $(seq 250); do
+		[ -S "$W/run/nkhv.sock" ] && return 0
+		sleep 0.02
+	done
+	echo "run.sh: nkhv did not start:" >&2
+	cat "$W/nkhv.log" >&2
+	exit 1
+}
+
+start_roudi() {
+	if pgrep -x iox-roudi >/dev/null; then
+		echo "run.sh: an iox-roudi is already running; stop it first" >&2
+		exit 1
+	fi
+	iox-roudi -c "$S/roudi.toml" -m off -l info >"$W/roudi.log" 2>&1 &
+	ROUDI_PID=$!
+	for _ in $(seq 500); do
+		grep -q "ready for clients" "$W/roudi.log" && return 0
+		sleep 0.02
+	done
+	echo "run.sh: iox-roudi did not start:" >&2
+	cat "$W/roudi.log" >&2
+	exit 1
+}
+
+# Run one program (bounded), tagging its JSON lines with the run number.
+RUN=0
+bench() {
+	local out
+	if ! out=$(timeout 120 "$@" 2>>"$W/errors.log"); then
+		echo "run.sh: failed: ${*#"$BB"/}" >&2
+		tail -5 "$W/errors.log" >&2
+		exit 1
+	fi
+	[ -n "$out" ] && printf '%s\n' "$out" | sed "s/^{/{\"run\":$RUN,/" >>"$RAW"
+	return 0
+}
+ed_bench() {
+	start_nkhv
+	bench "$@"
+	stop_nkhv
+}
+
+machine_info() {
+	local cflags type cc
+	type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$B/CMakeCache.txt")
+	cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$B/CMakeCache.txt")
+	cflags=$(sed -n "s/^CMAKE_C_FLAGS_${type^^}:[A-Z]*=//p" "$B/CMakeCache.txt")
+	cat <<JSON
+{"cpu":"$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
+ "cores":$(nproc),
+ "threads_per_core":"$(lscpu | sed -n 's/^Thread(s) per core: *//p')",
+ "hypervisor":"$(lscpu | sed -n 's/^Hypervisor vendor: *//p')",
+ "caches":"$(lscpu | sed -n 's/^\(L[123][di]* cache\): *\(.*\)/\1 \2/p' | paste -sd ';' | sed 's/ cache/:/g')",
+ "kernel":"$(uname -sr)",
+ "os":"$(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)",
+ "compiler":"$($cc --version | head -1)",
+ "build_type":"$type",
+ "cflags":"$cflags -Wall -Wextra -Werror -D_GNU_SOURCE -std=c11",
+ "iceoryx":"$(dpkg-query -W -f='${Version}' iceoryx 2>/dev/null || echo unknown)",
+ "revision":"$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)",
+ "date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+ "runs":$RUNS, "quick":$QUICK,
+ "records":{"64":$N64,"1K":$N1K,"64K":$N64K}, "samples":$SAMPLES,
+ "drain_bytes":$DRAIN,
+ "loadavg_before":"$LOAD0",
+ "loadavg_after":"$(cut -d' ' -f1-3 /proc/loadavg)",
+ "seconds":$(($(date +%s) - T0))}
+JSON
+}
+
+mkdir -p "$OUT"
+: >"$RAW"
+T0=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench: $RUNS runs$([ "$QUICK" = 1 ] && echo ' (quick)') into $OUT"
+start_roudi
+for RUN in $(seq "$RUNS"); do
+	echo "bench: run $RUN/$RUNS: hardware limits"
+	for s in $SIZES; do
+		bench "$BB/hw_limits" memcpy "$s" ring:2M $((2 << 30))
+		bench "$BB/hw_limits" memcpy "$s" hot $((2 << 30))
+		bench "$BB/hw_limits" memcpy "$s" large:96M $((1 << 30))
+		bench "$BB/hw_limits" xcore "$s" 2M $((1 << 30))
+		bench "$BB/hw_limits" crc "$s" $((1 << 30))
+	done
+	bench "$BB/hw_limits" pingpong "$PINGS"
+	bench "$BB/hw_limits" clock 2000000
+	echo "bench: run $RUN/$RUNS: throughput"
+	for s in $SIZES; do
+		n=$(count "$s")
+		ed_bench "$BB/tput_earlydata" "$W/run" copy "$s" "$n"
+		ed_bench "$BB/tput_earlydata" "$W/run" peek "$s" "$n"
+		for k in pipe stream seqpacket; do
+			bench "$BB/tput_socket" "$k" "$s" "$n"
+		done
+		bench "$BB/bench_iceoryx" tput copy "$s" "$n"
+		bench "$BB/bench_iceoryx" tput peek "$s" "$n"
+	done
+	echo "bench: run $RUN/$RUNS: latency"
+	bench "$BB/lat_raw" eventfd sleep 64 "$SAMPLES"
+	bench "$BB/lat_raw" eventfd poll 64 "$SAMPLES"
+	bench "$BB/lat_raw" futex sleep 64 "$SAMPLES"
+	ed_bench "$BB/lat_xirq" "$W/run" "$SAMPLES"
+	for s in $SIZES; do
+		for m in sleep poll; do
+			ed_bench "$BB/lat_earlydata" "$W/run" "$m" "$s" "$SAMPLES"
+			bench "$BB/lat_raw" pipe "$m" "$s" "$SAMPLES"
+			bench "$BB/bench_iceoryx" lat "$m" "$s" "$SAMPLES"
+		done
+	done
+	echo "bench: run $RUN/$RUNS: backlog drain"
+	for s in $SIZES; do
+		ed_bench "$BB/drain_earlydata" "$W/run" copy "$s" "$DRAIN"
+		ed_bench "$BB/drain_earlydata" "$W/run" peek "$s" "$DRAIN"
+	done
+done
+machine_info >"$OUT/machine.json"
+python3 "$S/report.py" "$OUT"
+(cd "$OUT" && gnuplot plots.gp)
+if [ "${BENCH_PUBLISH:-0}" = 1 ]; then
+	mkdir -p "$TOP/docs/benchmarks"
+	cp "$OUT"/*.png "$OUT/results.json" "$TOP/docs/benchmarks/"
+	sed 's#](\([a-z_]*\.png\))#](benchmarks/\1)#; s#](results.json)#](benchmarks/results.json)#' \
+		"$OUT/report.md" >"$TOP/docs/benchmarks.md"
+fi
+echo "bench: done in $(($(date +%s) - T0)) s: $OUT/report.md"
