@@ -5,10 +5,10 @@ set -euo pipefail
 
 base=(build-essential cmake pkg-config device-tree-compiler libfdt-dev
       libcmocka-dev libjansson-dev clang libclang-rt-14-dev graphviz)
-bench=(gnuplot-nox libiceoryx-binding-c-dev libiceoryx-posh-dev
+bench=(gnuplot-nox python3 libiceoryx-binding-c-dev libiceoryx-posh-dev
        libiceoryx-hoofs-dev iceoryx)
 kernel=(linux-headers-amd64 linux-image-amd64 qemu-system-x86
-        busybox-static cpio kmod)
+        busybox-static cpio kmod xz-utils)
 
 want=("${base[@]}")
 case "${1:-base}" in

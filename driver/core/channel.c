@@ -190,6 +190,11 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 	ch->rx_id = nkops.nk_xirq_attach(ch->rx, on_xirq, ch);
 	ch->sys_id = nkops.nk_xirq_attach(NK_XIRQ_SYSCONF, on_sysconf, ch);
 	if (!ch->rx_id || !ch->sys_id) {
+		/* Leave no handler behind: ed_exit() skips this channel. */
+		if (ch->rx_id)
+			nkops.nk_xirq_detach(ch->rx_id);
+		if (ch->sys_id)
+			nkops.nk_xirq_detach(ch->sys_id);
 		set_err(err, errlen, "channel ", ch->cfg.name,
 			": cannot attach its XIRQ handlers");
 		return -ED_ENODEV;

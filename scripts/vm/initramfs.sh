@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the initramfs and pick the kernel of the Linux VMs run under QEMU.
+#
+# Usage: scripts/vm/initramfs.sh [--out DIR] [--module FILE.ko]...
+#                                [--bin FILE]...
+#   --out DIR      where to write (default build/vm)
+#   --module FILE  a kernel module to load at boot, in this order
+#                  (default: nkddi.ko then earlydata.ko of
+#                  scripts/build-modules.sh, in build-modules/)
+#   --bin FILE     a static program for /bin (default: edcat of
+#                  scripts/build-modules.sh, and edwrite, which this
+#                  script builds from tests/vm/edwrite.c into DIR)
+# Writes DIR/initramfs.cpio.gz and DIR/kernel (the kernel the modules were
+# built for, from /boot, uncompressed when it can boot directly as PVH,
+# which saves seconds of decompression under emulation).
+#
+# The initramfs holds busybox (static), the modules and the in-tree
+# modules they depend on, the programs, /init (scripts/vm/init.sh) and
+# the boot roles (scripts/vm/roles/). See docs/qemu-vms.md.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$VM_OUT
+modules=()
+bins=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
+	--bin) bins+=("$2"); shift 2 ;;
+	*) echo "usage: $0 [--out DIR] [--module FILE.ko]... [--bin FILE]..." >&2
+	   exit 2 ;;
+	esac
+done
+if [ ${#modules[@]} -eq 0 ]; then
+	for m in nkddi earlydata; do
+		f=$(vm_module $m) ||
+			vm_die "$m.ko not found: run scripts/build-modules.sh"
+		modules+=("$f")
+	done
+fi
+if [ ${#bins[@]} -eq 0 ]; then
+	f=$(vm_tool edcat) || vm_die "edcat not found: run scripts/build-modules.sh"
+	bins+=("$f")
+	src=$VM_SRC/tests/vm/edwrite.c
+	mkdir -p "$out"
+	if [ ! -x "$out/edwrite" ] || [ "$src" -nt "$out/edwrite" ] ||
+		[ "$VM_SRC/include/earlydata/ed_chardev.h" -nt "$out/edwrite" ]; then
+		${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
+			-I"$VM_SRC/include" -o "$out/edwrite" "$src" ||
+			vm_die "building $src failed"
+	fi
+	bins+=("$out/edwrite")
+fi
+
+busybox=$(vm_first_file /bin/busybox /usr/bin/busybox) ||
+	vm_die "busybox not found: scripts/deps.sh kernel"
+kver=$(vm_module_kver "${modules[0]}")
+[ -n "$kver" ] || vm_die "${modules[0]}: no vermagic"
+for m in "${modules[@]}"; do
+	[ "$(vm_module_kver "$m")" = "$kver" ] ||
+		vm_die "$m: built for $(vm_module_kver "$m"), not $kver"
+done
+config=/boot/config-$kver
+vmlinuz=/boot/vmlinuz-$kver
+moddir=/lib/modules/$kver
+[ -f "$vmlinuz" ] || vm_die "$vmlinuz missing: install linux-image-$kver"
+[ -f "$config" ] || vm_die "$config missing"
+
+# What the VM needs from the kernel itself: it cannot load modules before
+# /init, and the ivshmem devices need PCI with MSI-X.
+for opt in BLK_DEV_INITRD RD_GZIP DEVTMPFS PCI PCI_MSI SERIAL_8250 \
+	SERIAL_8250_CONSOLE PROC_FS SYSFS MODULES; do
+	grep -qx "CONFIG_$opt=y" "$config" ||
+		vm_die "$config: CONFIG_$opt is not built in"
+done
+
+# Is a static program? (The initramfs has no C library.)
+is_static() {
+	readelf -h "$1" >/dev/null 2>&1 && ! readelf -l "$1" | grep -q INTERP
+}
+
+# In-tree modules a module needs, dependencies first (from modules.dep);
+# prints nothing and fails if one is not there.
+in_tree_deps() {
+	local name=$1 rel dep
+	rel=$(grep -E "(^|/)${name//_/[-_]}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" |
+		head -1) || return 1
+	for dep in ${rel#*:}; do
+		dep=${dep##*/}
+		in_tree_deps "${dep%%.ko*}" || return 1
+	done
+	echo "${rel%%:*}"
+}
+
+# Copy an in-tree module, uncompressed (busybox insmod may not inflate).
+copy_in_tree() {
+	local rel=$1 dst=$2
+	case $rel in
+	*.ko.xz) xz -dc "$moddir/$rel" >"$dst" ;;
+	*.ko.zst) zstd -qdc "$moddir/$rel" >"$dst" ;;
+	*.ko.gz) gzip -dc "$moddir/$rel" >"$dst" ;;
+	*) cp "$moddir/$rel" "$dst" ;;
+	esac
+}
+
+# One newc cpio entry for a character device (so that /dev/console exists
+# before devtmpfs is mounted), written by hand: no root needed to build.
+cpio_chardev() {
+	local name=$1 mode=$2 major=$3 minor=$4 len pad
+	len=$((${#name} + 1))
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		900001 $((0x2000 | mode)) 0 0 1 0 0 0 0 "$major" "$minor" \
+		"$len" 0
+	printf '%s\0' "$name"
+	pad=$(((4 - (110 + len) % 4) % 4))
+	head -c $pad /dev/zero
+}
+
+cpio_trailer() {
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		0 0 0 0 1 0 0 0 0 0 0 11 0
+	printf 'TRAILER!!!\0'
+	head -c 3 /dev/zero
+}
+
+mkdir -p "$out"
+root=$(mktemp -d "$out/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,roles,lib/modules}
+
+cp "$busybox" "$root/bin/busybox"
+is_static "$root/bin/busybox" || vm_die "$busybox is not static (busybox-static)"
+for a in $("$busybox" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+done
+
+: >"$root/lib/modules/order"
+for m in "${modules[@]}"; do
+	name=$(modinfo -F name "$m")
+	deps=$(modinfo -F depends "$m" | tr , ' ')
+	for d in $deps; do
+		[ -f "$root/lib/modules/$d.ko" ] && continue
+		grep -q "^$d\$" "$root/lib/modules/order" && continue
+		rels=$(in_tree_deps "$d") ||
+			vm_die "$m needs $d, not found in $moddir/modules.dep"
+		for rel in $rels; do
+			base=${rel##*/}
+			base=${base%%.ko*}
+			base=${base//-/_}
+			grep -q "^$base\$" "$root/lib/modules/order" && continue
+			copy_in_tree "$rel" "$root/lib/modules/$base.ko"
+			echo "$base" >>"$root/lib/modules/order"
+		done
+	done
+	cp "$m" "$root/lib/modules/$name.ko"
+	echo "$name" >>"$root/lib/modules/order"
+done
+
+for b in "${bins[@]}"; do
+	is_static "$b" || vm_die "$b is not a static executable"
+	cp "$b" "$root/bin/"
+done
+cp "$VM_SRC/scripts/vm/init.sh" "$root/init"
+cp -p "$VM_SRC"/scripts/vm/roles/* "$root/roles/"
+chmod 755 "$root/init"
+
+{
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet)
+	cpio_chardev dev/console 0600 5 1
+	cpio_trailer
+} | gzip -6 >"$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+
+# The kernel: its vmlinux, extracted, boots as PVH without decompressing
+# itself; otherwise the bzImage as is.
+extract_vmlinux() {
+	local magic tool off
+	while read -r magic tool; do
+		off=$(LC_ALL=C grep -obUaP "$magic" "$vmlinuz" | head -1 |
+			cut -d: -f1)
+		[ -n "$off" ] || continue
+		tail -c +$((off + 1)) "$vmlinuz" | $tool -dc >"$1" 2>/dev/null
+		[ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] &&
+			return 0
+	done <<-'EOF'
+		\xfd7zXZ\x00 xz
+		\x28\xb5\x2f\xfd zstd
+		\x1f\x8b\x08 gzip
+	EOF
+	return 1
+}
+if [ ! -f "$out/kernel" ] || [ "$(cat "$out/kernel.release" 2>/dev/null)" != "$kver" ] ||
+	[ "$vmlinuz" -nt "$out/kernel" ]; then
+	if grep -qx CONFIG_PVH=y "$config" && extract_vmlinux "$out/kernel.tmp"; then
+		:
+	else
+		cp "$vmlinuz" "$out/kernel.tmp"
+	fi
+	mv "$out/kernel.tmp" "$out/kernel"
+	echo "$kver" >"$out/kernel.release"
+fi
+echo "initramfs: $out/initramfs.cpio.gz ($(du -k "$out/initramfs.cpio.gz" | cut -f1) KiB," \
+	"modules: $(paste -sd' ' "$root/lib/modules/order")), kernel $kver"

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Earlydata with the Linux kernel driver in QEMU VMs (scripts/vm/), end to
+# end: nkhv, process VMs and Linux VMs (TCG emulation, one CPU each).
+#   backlog   a process VM produces from its start; a Linux VM boots later
+#             and reads the backlog, then the live records
+#   reboot    the consumer VM is stopped (SIGTERM to the reader) and
+#             rebooted mid-stream; nothing is lost or read twice
+#   kernel    producer and consumer are both Linux VMs
+#   hostile   a hostile process VM corrupts the ring under the kernel
+#             reader: faults are logged, the kernel survives, and records
+#             flow again once a real producer is back
+# Every VM's console log must be free of kernel warnings, oopses, etc.
+#
+# Usage: tests/vm/test_vm.sh [BUILD_DIR]   (default build)
+# Needs scripts/build.sh and scripts/build-modules.sh first; builds the
+# initramfs. Environment: ONLY (run one test), VM_TEST_TIMEOUT (seconds
+# per test, default 180), HOSTILE_SECONDS (default 30). Logs of each
+# test: BUILD_DIR/vm/test-logs/<test>/.
+set -uo pipefail
+S=$(cd "$(dirname "$0")/../.." && pwd)
+ONE=
+if [ "${1:-}" = --one ]; then # internal: run test $2 only
+	ONE=$2
+	shift 2
+fi
+export VM_BUILD=${1:-${VM_BUILD:-$S/build}}
+VM_BUILD=$(cd "$VM_BUILD" && pwd)
+. "$S/scripts/vm/lib.sh"
+T=$S/tests/vm
+RUNNER=$S/scripts/vm/run-system.sh
+ED=$VM_BUILD/tools/earlydata/earlydata
+VERIFY=$VM_BUILD/tests/system/verify_stream
+HOSTILE=$VM_BUILD/tests/system/hostile_producer
+LOGS=$VM_OUT/test-logs
+HOSTILE_SECONDS=${HOSTILE_SECONDS:-30}
+
+R= # run dir of the test under way
+runner_pid=
+bg_pids=()
+
+# Start the runner on a system in the background: start DTS [OPTIONS].
+start() {
+	local dts=$1
+	shift
+	"$RUNNER" --run-dir "$R" "$@" "$dts" >"$R.runner" 2>&1 &
+	runner_pid=$!
+	for _ in $(seq 200); do
+		[ -S "$R/nkhv.sock" ] && return 0
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "runner did not start nkhv:"
+	cat "$R.runner"
+	return 1
+}
+
+# A process VM in the background: the earlydata tool with these options.
+ed_bg() {
+	"$ED" --run-dir "$R" "$@" 2>>"$R.process-vms" &
+	bg_pids+=($!)
+}
+
+# Wait until FILE has N lines (the records a VM read), up to SECS.
+wait_lines() {
+	local file=$1 n=$2 secs=$3 have=0
+	for _ in $(seq $((secs * 5))); do
+		have=$(wc -l 2>/dev/null <"$file" || echo 0)
+		[ "$have" -ge "$n" ] && return 0
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "$file: $have of $n lines"
+	return 1
+}
+
+# Stop the VMs named and wait for the runner: it must report every VM
+# powered off with a clean kernel log.
+stop_and_wait() {
+	local id
+	for id in "$@"; do
+		"$S/scripts/vm/vm-control.sh" "$R" "$id" stop || return 1
+	done
+	for _ in $(seq 300); do
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $runner_pid 2>/dev/null &&
+		{ echo "the VMs did not power off within 30 s"; return 1; }
+	wait $runner_pid
+	local rc=$?
+	runner_pid=
+	grep -v '^run-system: run dir' "$R.runner" | sed 's/^/     /'
+	[ $rc -eq 0 ] || { echo "runner exited $rc"; return 1; }
+}
+
+# Every console log of the run is free of kernel problems.
+logs_clean() {
+	vm_console_problems "$R"/vm*/console.*.log || return 1
+}
+
+# Records in the output of a VM check out.
+verify() {
+	local out
+	out=$("$VERIFY" "$@") || { echo "verify_stream: $out"; return 1; }
+	echo "     $out"
+}
+
+# (a) backlog then live records, read by a Linux VM booted later.
+t_backlog() {
+	local n=3000
+	start "$T/mixed.dts" --delay 2=3 \
+		--append 2="ed.role=consume ed.channel=blk" || return 1
+	ed_bg produce --vm 1 --channel blk --generate $n --rate 150
+	wait_lines "$R/vm2/out.log" $n 150 || return 1
+	sleep 1
+	stop_and_wait 2 || return 1
+	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
+	logs_clean || return 1
+	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n || return 1
+	# Records stamped (host CLOCK_MONOTONIC, as nkhv's log) before the
+	# guest's provider started: the backlog the Linux VM found.
+	local t k
+	t=$(sed -n 's/^nkhv\[\([0-9.]*\)\]: vm 2 .*provider started.*/\1/p' \
+		"$R/nkhv.log" | head -n 1)
+	k=$(awk -v t="$t" -F'"ts_ns":' '{ split($2, a, ","); if (a[1] / 1e9 < t) k++ }
+		END { print k + 0 }' "$R/vm2/out.log")
+	echo "     $k records were produced before the VM's driver started"
+	[ "$k" -gt 0 ]
+}
+
+# Once VM 2 has read N records, reboot it and wait for boot B.
+reboot_at() {
+	local n=$1 b=$2
+	wait_lines "$R/vm2/out.log" "$n" 120 || return 1
+	"$S/scripts/vm/vm-control.sh" "$R" 2 reboot || return 1
+	for _ in $(seq 300); do
+		[ -f "$R/vm2/console.$b.log" ] && break
+		sleep 0.1
+	done
+	[ -f "$R/vm2/console.$b.log" ] || { echo "vm2 did not reboot"; return 1; }
+	grep -q 'control: reboot' "$R/vm2/console.$((b - 1)).log" || return 1
+	echo "     boot $((b - 1)) ended, $(wc -l <"$R/vm2/out.log") records read so far"
+}
+
+# (b) the consumer VM reboots twice mid-stream: its boots together read
+# every record exactly once.
+t_reboot() {
+	local n=3000
+	start "$T/mixed.dts" --append 2="ed.role=consume ed.channel=blk" ||
+		return 1
+	ed_bg produce --vm 1 --channel blk --generate $n --rate 100
+	reboot_at 600 2 || return 1
+	reboot_at 1500 3 || return 1
+	wait_lines "$R/vm2/out.log" $n 150 || return 1
+	sleep 1
+	stop_and_wait 2 || return 1
+	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
+	logs_clean || return 1
+	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n
+}
+
+# (c) producer and consumer both in kernel space, in two Linux VMs.
+t_kernel() {
+	local n=2000
+	start "$T/linux-pair.dts" \
+		--append 1="ed.role=produce ed.channel=blk ed.count=$n ed.rate=200 ed.linger=1" \
+		--append 2="ed.role=consume ed.channel=blk" || return 1
+	wait_lines "$R/vm2/out.log" $n 150 || return 1
+	sleep 1
+	stop_and_wait 1 2 || return 1
+	grep -q "edwrite: blk: $n records" "$R/vm1/console.1.log" ||
+		{ echo "vm1 did not write $n records"; return 1; }
+	logs_clean || return 1
+	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n
+}
+
+# (d) a hostile producer VM scribbles on the ring while the kernel reads.
+t_hostile() {
+	local before faults
+	start "$T/hostile.dts" --append 2="ed.role=consume ed.channel=blk" ||
+		return 1
+	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 20 \
+		2>>"$R.process-vms" || return 1
+	wait_lines "$R/vm2/out.log" 20 120 || return 1
+	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $RANDOM 2>>"$R.process-vms" ||
+		{ echo "hostile producer failed"; return 1; }
+	[ -e "$R/vm2/qemu.pid" ] || { echo "vm2 is down"; return 1; }
+	faults=$(grep -c 'peer fault' "$R/vm2/console.1.log")
+	echo "     $faults fault lines in the kernel log"
+	[ "$faults" -gt 0 ] || return 1
+	# A real producer again: the reader gets its records (n 0..19).
+	before=$(wc -l <"$R/vm2/out.log")
+	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 20 \
+		2>>"$R.process-vms" || return 1
+	for _ in $(seq 300); do
+		tail -n +$((before + 1)) "$R/vm2/out.log" | grep -qF '\"n\":19' &&
+			break
+		sleep 0.2
+	done
+	tail -n +$((before + 1)) "$R/vm2/out.log" | grep -qF '\"n\":19' ||
+		{ echo "no records after the hostile phase"; return 1; }
+	grep -q 'role consume exited' "$R/vm2/console.1.log" &&
+		{ echo "the reader ended early"; return 1; }
+	stop_and_wait 2 || return 1
+	logs_clean
+}
+
+# Inner process: stop what the test started.
+stop_test() {
+	local p
+	if [ -n "$runner_pid" ]; then
+		kill "$runner_pid" 2>/dev/null
+		wait "$runner_pid" 2>/dev/null
+	fi
+	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+
+# Outer process, after the test: end what a killed runner left running
+# (by the pids it recorded), keep the logs, remove the run directory.
+sweep() {
+	local name=$1 w=$2 f d
+	for f in "$w"/run/vm*/qemu.pid "$w"/run/nkhv.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	rm -rf "${LOGS:?}/$name"
+	mkdir -p "$LOGS/$name"
+	cp "$w"/run.runner "$w"/run.process-vms "$w/run/nkhv.log" \
+		"$LOGS/$name/" 2>/dev/null
+	for d in "$w"/run/vm*/; do
+		[ -d "$d" ] || continue
+		mkdir -p "$LOGS/$name/$(basename "$d")"
+		cp "$d"/*.log "$d"/result "$LOGS/$name/$(basename "$d")/" \
+			2>/dev/null
+	done
+	rm -rf "$w"
+}
+
+# One test, in its own process under a timeout (run dir $VM_TEST_RUN).
+if [ -n "$ONE" ]; then
+	R=$VM_TEST_RUN
+	trap stop_test EXIT
+	trap 'exit 143' TERM INT
+	"t_$ONE"
+	exit
+fi
+
+for f in "$ED" "$VERIFY" "$HOSTILE"; do
+	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
+done
+"$S/scripts/vm/initramfs.sh" || exit 1
+passed=0
+failed=0
+for name in backlog reboot kernel hostile; do
+	[ -n "${ONLY:-}" ] && [ "$ONLY" != $name ] && continue
+	start_s=$SECONDS
+	w=$(mktemp -d /tmp/ed-vm.XXXXXX)
+	VM_TEST_RUN=$w/run timeout -k 30 "${VM_TEST_TIMEOUT:-180}" \
+		"$0" --one $name "$VM_BUILD"
+	rc=$?
+	sweep $name "$w"
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $name ($((SECONDS - start_s)) s)"
+	else
+		failed=$((failed + 1))
+		[ $rc -eq 124 ] && echo "     timed out"
+		echo "FAIL $name ($((SECONDS - start_s)) s), logs in $LOGS/$name"
+	fi
+done
+echo "VM tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

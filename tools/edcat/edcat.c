@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * edcat: print the records of an Earlydata consumer device of the kernel
+ * driver (/dev/earlydata/<channel>, include/earlydata/ed_chardev.h), one
+ * line per message, in the formats of `earlydata consume` (text, or JSON
+ * lines with --json). Self-contained so that it links statically for a
+ * minimal VM.
+ *
+ * edcat [--json] [--nonblock | --poll [--idle MS]] [--count N]
+ *       [--from-start] [--buffer BYTES] CHANNEL|DEVICE
+ *
+ * Blocking reads by default, until SIGTERM or SIGINT (what was read is
+ * printed and flushed first: a record is consumed when read() returns
+ * it). --nonblock drains what is readable and exits; --poll waits in
+ * poll() on a non-blocking descriptor (and exits after --idle MS without
+ * data). --count N exits after N records without consuming more.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <earlydata/ed_chardev.h>
+
+struct edcat {
+	bool json, nonblock, poll, from_start;
+	int idle_ms; /* --poll: exit after this long without data; -1 never */
+	long count; /* records to print, 0 = no limit */
+	size_t bufsize;
+	const char *path;
+	struct ed_chr_info info;
+	long records, losses;
+	unsigned long long lost;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char *loss_reason(unsigned int r)
+{
+	switch (r) {
+	case ED_CHR_LOSS_DROPPED:
+		return "dropped";
+	case ED_CHR_LOSS_OVERWRITTEN:
+		return "overwritten";
+	case ED_CHR_LOSS_CORRUPT:
+		return "corrupt";
+	case ED_CHR_LOSS_RESET:
+		return "reset";
+	}
+	return "unknown";
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = utf8_seq(s + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* A JSON string of valid UTF-8, escaped as jansson does. */
+static void json_string(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\b':
+			fputs("\\b", stdout);
+			break;
+		case '\f':
+			fputs("\\f", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (s[i] < 0x20)
+				printf("\\u%04X", s[i]);
+			else
+				putchar(s[i]);
+		}
+	}
+	putchar('"');
+}
+
+static void print_loss(const struct edcat *e, const struct ed_chr_msg *h)
+{
+	unsigned long long first = le64toh(h->seq), count = le64toh(h->lost);
+	unsigned long long epoch = le64toh(h->epoch);
+	const char *why = loss_reason(le16toh(h->type));
+
+	if (e->json) {
+		printf("{\"channel\":");
+		json_string((const unsigned char *)e->info.name,
+			    strlen(e->info.name));
+		printf(",\"epoch\":%llu,\"loss\":{\"first\":%llu,\"count\":%llu,"
+		       "\"reason\":\"%s\"}}\n",
+		       epoch, first, count, why);
+	} else if (count) {
+		printf("[%s] LOST seq %llu..%llu (%llu records, %s)\n",
+		       e->info.name, first, first + count - 1, count, why);
+	} else {
+		printf("[%s] LOST from seq %llu: the producer started epoch "
+		       "%llu\n",
+		       e->info.name, first, epoch);
+	}
+}
+
+static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
+			 const unsigned char *data)
+{
+	unsigned long long seq = le64toh(h->seq), ts = le64toh(h->ts_ns);
+	unsigned int type = le16toh(h->type), len = le32toh(h->len), i;
+
+	if (e->json) {
+		printf("{\"channel\":");
+		json_string((const unsigned char *)e->info.name,
+			    strlen(e->info.name));
+		printf(",\"epoch\":%llu,\"seq\":%llu,\"type\":%u,\"ts_ns\":%llu,"
+		       "\"len\":%u,",
+		       (unsigned long long)le64toh(h->epoch), seq, type, ts,
+		       len);
+		if (utf8_valid(data, len)) {
+			printf("\"data\":");
+			json_string(data, len);
+		} else {
+			printf("\"hex\":\"");
+			for (i = 0; i < len; i++)
+				printf("%02x", data[i]);
+			putchar('"');
+		}
+		printf("}\n");
+		return;
+	}
+	printf("[%s] #%llu type %u t=%llu.%06llus %u bytes: ", e->info.name,
+	       seq, type, ts / 1000000000u, ts % 1000000000u / 1000u, len);
+	for (i = 0; i < len; i++) {
+		if (data[i] >= 0x20 && data[i] < 0x7f)
+			putchar(data[i]);
+		else
+			printf("\\x%02x", data[i]);
+	}
+	putchar('\n');
+}
+
+/*
+ * Print the n bytes of messages one read() returned. Returns 0, or -1
+ * when the stream breaks the framing (a driver bug: said on stderr).
+ */
+static int print_messages(struct edcat *e, const unsigned char *buf, size_t n)
+{
+	struct ed_chr_msg h;
+	size_t off = 0, size, len;
+
+	while (off < n) {
+		if (n - off < ED_CHR_HDR_SIZE) {
+			fprintf(stderr,
+				"edcat: %zu stray bytes after the last "
+				"message\n",
+				n - off);
+			return -1;
+		}
+		memcpy(&h, buf + off, sizeof(h));
+		size = le32toh(h.size);
+		len = le32toh(h.len);
+		if (le32toh(h.magic) != ED_CHR_MAGIC ||
+		    size < ED_CHR_HDR_SIZE || size > n - off ||
+		    len > size - ED_CHR_HDR_SIZE ||
+		    size != ED_CHR_MSG_SIZE(len)) {
+			fprintf(stderr,
+				"edcat: bad message header at byte %zu (magic "
+				"0x%08x, size %zu, len %zu)\n",
+				off, le32toh(h.magic), size, len);
+			return -1;
+		}
+		if (le16toh(h.kind) == ED_CHR_LOSS) {
+			print_loss(e, &h);
+			e->losses++;
+			e->lost += le64toh(h.lost);
+		} else if (le16toh(h.kind) == ED_CHR_RECORD) {
+			print_record(e, &h, buf + off + ED_CHR_HDR_SIZE);
+			e->records++;
+		} else {
+			fprintf(stderr, "edcat: unknown message kind %u\n",
+				le16toh(h.kind));
+			return -1;
+		}
+		off += size;
+	}
+	return fflush(stdout) ? -1 : 0;
+}
+
+/* Wait for data in --poll mode: 1 readable, 0 idle timeout or signal. */
+static int wait_readable(struct edcat *e, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	r = poll(&p, 1, e->idle_ms);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0) {
+		perror("edcat: poll");
+		return -1;
+	}
+	if (r && (p.revents & (POLLERR | POLLHUP | POLLNVAL)) &&
+	    !(p.revents & POLLIN)) {
+		fprintf(stderr, "edcat: %s: device error (revents 0x%x)\n",
+			e->path, p.revents);
+		return -1;
+	}
+	return r;
+}
+
+/* Read and print until done. Returns the exit status. */
+static int run(struct edcat *e, int fd)
+{
+	unsigned char *buf = malloc(e->bufsize);
+	int r, rc = 1;
+	__u32 batch;
+	ssize_t n;
+
+	if (!buf) {
+		perror("edcat");
+		return 1;
+	}
+	while (!stop && (!e->count || e->records < e->count)) {
+		/* Never consume more records than --count still wants. */
+		batch = e->count ? (__u32)(e->count - e->records) : 0;
+		if (ioctl(fd, ED_CHR_IOC_SET_BATCH, &batch)) {
+			perror("edcat: ED_CHR_IOC_SET_BATCH");
+			break;
+		}
+		if (e->poll) {
+			r = wait_readable(e, fd);
+			if (r < 0)
+				goto out;
+			if (!r && !stop)
+				break; /* idle */
+			if (!r)
+				continue;
+		}
+		n = read(fd, buf, e->bufsize);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (e->nonblock)
+				break; /* caught up */
+			continue; /* poll said readable, another took it */
+		}
+		if (n < 0) {
+			fprintf(stderr, "edcat: read %s: %s\n", e->path,
+				strerror(errno));
+			goto out;
+		}
+		if (print_messages(e, buf, (size_t)n))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: edcat [--json] [--nonblock | --poll [--idle MS]] "
+		"[--count N]\n"
+		"             [--from-start] [--buffer BYTES] CHANNEL|DEVICE\n");
+}
+
+static int parse_args(struct edcat *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' },
+		{ "nonblock", no_argument, 0, 'n' },
+		{ "poll", no_argument, 0, 'p' },
+		{ "idle", required_argument, 0, 'i' },
+		{ "count", required_argument, 0, 'c' },
+		{ "from-start", no_argument, 0, 's' },
+		{ "buffer", required_argument, 0, 'b' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jnpi:c:sb:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			e->json = true;
+			break;
+		case 'n':
+			e->nonblock = true;
+			break;
+		case 'p':
+			e->poll = true;
+			break;
+		case 'i':
+			e->idle_ms = (int)strtol(optarg, &end, 10);
+			if (*end || e->idle_ms < 0)
+				return -1;
+			break;
+		case 'c':
+			e->count = strtol(optarg, &end, 10);
+			if (*end || e->count <= 0 || e->count > UINT32_MAX)
+				return -1;
+			break;
+		case 's':
+			e->from_start = true;
+			break;
+		case 'b':
+			e->bufsize = strtoul(optarg, &end, 10);
+			if (*end || e->bufsize < ED_CHR_HDR_SIZE)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc - 1 || (e->nonblock && e->poll))
+		return -1;
+	e->path = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char path[64 + sizeof(((struct ed_chr_info *)0)->name)];
+	struct edcat e = { .idle_ms = -1 };
+	struct sigaction sa;
+	int fd, rc;
+
+	if (parse_args(&e, argc, argv)) {
+		usage();
+		return 2;
+	}
+	if (!strchr(e.path, '/')) {
+		snprintf(path, sizeof(path), "/dev/earlydata/%s", e.path);
+		e.path = path;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fd = open(e.path, O_RDONLY | O_CLOEXEC |
+				  (e.nonblock || e.poll ? O_NONBLOCK : 0));
+	if (fd < 0) {
+		fprintf(stderr, "edcat: %s: %s\n", e.path, strerror(errno));
+		return 1;
+	}
+	if (ioctl(fd, ED_CHR_IOC_INFO, &e.info)) {
+		fprintf(stderr, "edcat: %s: not an Earlydata device: %s\n",
+			e.path, strerror(errno));
+		return 1;
+	}
+	e.info.name[sizeof(e.info.name) - 1] = 0;
+	if (e.info.role != ED_CHR_ROLE_CONSUMER) {
+		fprintf(stderr, "edcat: %s: channel %s is a producer here\n",
+			e.path, e.info.name);
+		return 1;
+	}
+	if (!e.bufsize) {
+		e.bufsize = ED_CHR_MSG_SIZE(e.info.record_max);
+		if (e.bufsize < 65536)
+			e.bufsize = 65536;
+	}
+	if (e.from_start && ioctl(fd, ED_CHR_IOC_REWIND) && errno != EAGAIN) {
+		fprintf(stderr, "edcat: %s: rewind: %s\n", e.path,
+			strerror(errno));
+		return 1;
+	}
+	rc = run(&e, fd);
+	fprintf(stderr,
+		"edcat: channel %s: %ld records, %llu lost in %ld loss "
+		"events\n",
+		e.info.name, e.records, e.lost, e.losses);
+	close(fd);
+	return rc;
+}
