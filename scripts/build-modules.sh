@@ -67,6 +67,10 @@ if [ -f "$nkddi/Kbuild" ]; then
 	symvers=$nkddi/Module.symvers
 fi
 kbuild "$root/driver/kernel" ${symvers:+KBUILD_EXTRA_SYMBOLS="$symvers"}
+# The provider's own checks (nk_selftest.ko), run by tests/vm/test_vm.sh.
+if [ -f "$nkddi/test/Kbuild" ]; then
+	kbuild "$nkddi/test" KBUILD_EXTRA_SYMBOLS="$symvers"
+fi
 
 cc=${CC:-gcc}
 if ! $cc -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
@@ -93,8 +97,8 @@ fi
 
 results=()
 if [ -f "$nkddi/Kbuild" ]; then
-	cp "$nkddi/nkddi.ko" "$out/"
-	results+=("$out/nkddi.ko")
+	cp "$nkddi/nkddi.ko" "$nkddi/test/nk_selftest.ko" "$out/"
+	results+=("$out/nkddi.ko" "$out/nk_selftest.ko")
 fi
 cp "$root/driver/kernel/earlydata.ko" "$out/"
 results+=("$out/earlydata.ko" "$out/edcat")

@@ -162,6 +162,11 @@ for b in "${bins[@]}"; do
 	is_static "$b" || vm_die "$b is not a static executable"
 	cp "$b" "$root/bin/"
 done
+# Modules a role loads itself (not at boot): the provider's self-test.
+mkdir -p "$root/lib/modules/extra"
+if f=$(vm_module nk_selftest); then
+	cp "$f" "$root/lib/modules/extra/"
+fi
 cp "$VM_SRC/scripts/vm/init.sh" "$root/init"
 cp -p "$VM_SRC"/scripts/vm/roles/* "$root/roles/"
 chmod 755 "$root/init"

@@ -10,6 +10,8 @@
 #   hostile   a hostile process VM corrupts the ring under the kernel
 #             reader: faults are logged, the kernel survives, and records
 #             flow again once a real producer is back
+#   provider  nk_selftest.ko checks nkddi.ko's nkops in a Linux VM: XIRQ
+#             delivery, masking, detach, allocations, translations, atomics
 # Every VM's console log must be free of kernel warnings, oopses, etc.
 #
 # Usage: tests/vm/test_vm.sh [BUILD_DIR]   (default build)
@@ -206,6 +208,22 @@ t_hostile() {
 	logs_clean
 }
 
+# (e) the NKDDI provider's own checks; the VM powers off when they end.
+t_provider() {
+	start "$T/provider.dts" --append 2="ed.role=selftest" || return 1
+	for _ in $(seq 600); do
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -0 $runner_pid 2>/dev/null && { echo "the VM did not end"; return 1; }
+	wait $runner_pid
+	runner_pid=
+	grep 'nk_selftest:' "$R/vm2/out.log" | sed 's/^/     /'
+	grep -qx 'selftest: passed' "$R/vm2/out.log" ||
+		{ echo "selftest did not pass"; return 1; }
+	logs_clean
+}
+
 # Inner process: stop what the test started.
 stop_test() {
 	local p
@@ -252,7 +270,7 @@ done
 "$S/scripts/vm/initramfs.sh" || exit 1
 passed=0
 failed=0
-for name in backlog reboot kernel hostile; do
+for name in backlog reboot kernel hostile provider; do
 	[ -n "${ONLY:-}" ] && [ "$ONLY" != $name ] && continue
 	start_s=$SECONDS
 	w=$(mktemp -d /tmp/ed-vm.XXXXXX)
