@@ -283,60 +283,98 @@ static NkPhAddr put_string(struct hv_vm *v, uint64_t *off, const char *s)
 	return pa;
 }
 
+/* Store `val` in a 32-bit field of guest memory, only if it differs. */
+static void put32(volatile void *field, uint32_t val)
+{
+	if (__atomic_load_n((volatile uint32_t *)field, __ATOMIC_RELAXED) !=
+	    val)
+		__atomic_store_n((volatile uint32_t *)field, val,
+				 __ATOMIC_RELAXED);
+}
+
+/* The same for 64-bit fields (naturally aligned in both structures). */
+static void put64(volatile void *field, uint64_t val)
+{
+	if (__atomic_load_n((volatile uint64_t *)field, __ATOMIC_RELAXED) !=
+	    val)
+		__atomic_store_n((volatile uint64_t *)field, val,
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * Write descriptor `d` of VM `vm` from nkhv's state. Each field is stored
+ * on its own and only when it differs, so a guest reading concurrently
+ * never sees a field pass through a value it never had. The state of a
+ * side the VM owns is written only with `own_states`: otherwise the VM
+ * may be writing it right now, and the bridge hears of it on SYSCONF.
+ */
+static void write_descriptor(struct hv *hv, uint32_t vm, uint32_t d,
+			     uint64_t *str_off, bool own_states)
+{
+	struct hv_vm *v = &hv->vms[vm];
+	struct hv_vlink *l = &hv->vlinks[v->desc_vlink[d]];
+	NkDevVlink *desc = (NkDevVlink *)(v->pdev.map + NKHV_PDEV_DESC_OFF +
+					  d * sizeof(NkDevVlink));
+	char name[NK_DEV_VLINK_NAME_LIMIT] = { 0 };
+	uint32_t i;
+
+	memcpy(name, l->cfg->name, sizeof(name));
+	for (i = 0; i < sizeof(name); i += 4) {
+		uint32_t w;
+
+		memcpy(&w, name + i, 4);
+		put32(desc->name + i, w);
+	}
+	put32(&desc->link, (uint32_t)l->cfg->link);
+	put32(&desc->s_id, hv->sys.vms[l->s_vm].id);
+	put32(&desc->c_id, hv->sys.vms[l->c_vm].id);
+	if (own_states || l->s_vm != vm)
+		put32(&desc->s_state, (uint32_t)l->s_state);
+	if (own_states || l->c_vm != vm)
+		put32(&desc->c_state, (uint32_t)l->c_state);
+	put64(&desc->s_info, put_string(v, str_off, l->cfg->server.info));
+	put64(&desc->c_info, put_string(v, str_off, l->cfg->client.info));
+	put32(&desc->c_power, NK_DEV_POWER_ON);
+	put64(&desc->resrc, 0);
+	put32(&desc->lock, 0);
+}
+
 /*
  * (Re)write the system area of VM `vm`'s PDEV from nkhv's own state:
  * header, descriptors, info strings. Nothing is read back from guest
- * memory. With `own_states` false the state fields the VM owns are left
- * alone, so that a state it is writing concurrently is not lost.
+ * memory; fields are rewritten in place, field by field (see
+ * write_descriptor), because the guest reads them at any time.
  */
 void hv_pdev_write_descriptors(struct hv *hv, uint32_t vm, bool own_states)
 {
 	struct hv_vm *v = &hv->vms[vm];
 	struct nkhv_pdev_header *h = (void *)v->pdev.map;
 	uint64_t off = NKHV_PDEV_DESC_OFF + v->ndesc * sizeof(NkDevVlink);
-	uint32_t d;
+	uint32_t d, last_id = 0, port_off;
 
-	memset(h, 0, sizeof(*h));
-	for (d = 0; d < v->ndesc; d++) {
-		struct hv_vlink *l = &hv->vlinks[v->desc_vlink[d]];
-		NkDevVlink *desc =
-			(NkDevVlink *)(v->pdev.map + NKHV_PDEV_DESC_OFF +
-				       d * sizeof(NkDevVlink));
-		int s_state = desc->s_state, c_state = desc->c_state;
-
-		memset(desc, 0, sizeof(*desc));
-		memcpy(desc->name, l->cfg->name, sizeof(desc->name));
-		desc->link = l->cfg->link;
-		desc->s_id = hv->sys.vms[l->s_vm].id;
-		desc->c_id = hv->sys.vms[l->c_vm].id;
-		desc->s_state =
-			own_states || l->s_vm != vm ? l->s_state : s_state;
-		desc->c_state =
-			own_states || l->c_vm != vm ? l->c_state : c_state;
-		desc->s_info = put_string(v, &off, l->cfg->server.info);
-		desc->c_info = put_string(v, &off, l->cfg->client.info);
-		desc->c_power = NK_DEV_POWER_ON;
-	}
+	for (d = 0; d < v->ndesc; d++)
+		write_descriptor(hv, vm, d, &off, own_states);
 	off = NKHV_ALIGN_UP(off, NKHV_PDEV_ALIGN);
 	/* Then the XIRQ counters, the port (page aligned), the free area. */
-	h->magic = NKHV_PDEV_MAGIC;
-	h->version = NKHV_PDEV_VERSION;
-	h->base = v->pdev.base;
-	h->size = v->pdev.size;
-	h->vm_id = v->cfg->id;
-	h->last_id = 0;
 	for (d = 0; d < hv->sys.nvms; d++)
-		if (hv->sys.vms[d].id > h->last_id)
-			h->last_id = hv->sys.vms[d].id;
-	h->nvlinks = v->ndesc;
-	h->desc_off = NKHV_PDEV_DESC_OFF;
-	h->xirq_limit = v->cfg->xirq_limit;
-	h->stats_off = off;
-	v->stats_off = off;
-	h->port_off = (nku32_f)NKHV_ALIGN_UP(
+		if (hv->sys.vms[d].id > last_id)
+			last_id = hv->sys.vms[d].id;
+	port_off = (uint32_t)NKHV_ALIGN_UP(
 		off + NKHV_PDEV_STATS_SIZE(v->cfg->xirq_limit), NKHV_PAGE_SIZE);
-	h->alloc_off = h->port_off + NKHV_PORT_SIZE(v->cfg->xirq_limit);
-	v->pdev.start = h->alloc_off;
+	put32(&h->magic, NKHV_PDEV_MAGIC);
+	put32(&h->version, NKHV_PDEV_VERSION);
+	put64(&h->base, v->pdev.base);
+	put64(&h->size, v->pdev.size);
+	put32(&h->vm_id, v->cfg->id);
+	put32(&h->last_id, last_id);
+	put32(&h->nvlinks, v->ndesc);
+	put32(&h->desc_off, NKHV_PDEV_DESC_OFF);
+	put32(&h->xirq_limit, v->cfg->xirq_limit);
+	put64(&h->stats_off, off);
+	put32(&h->port_off, port_off);
+	put64(&h->alloc_off, port_off + NKHV_PORT_SIZE(v->cfg->xirq_limit));
+	v->stats_off = off;
+	v->pdev.start = port_off + NKHV_PORT_SIZE(v->cfg->xirq_limit);
 }
 
 /*
