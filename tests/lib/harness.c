@@ -121,6 +121,26 @@ void harness_stop(struct hv_proc *h)
 		fprintf(stderr, "harness: could not remove %s\n", h->run_dir);
 }
 
+int harness_fixture_start(void **state, const char *dts)
+{
+	struct hv_proc *h = calloc(1, sizeof(*h));
+
+	if (!h || harness_start(h, dts) < 0) {
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+int harness_fixture_stop(void **state)
+{
+	harness_stop(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
 pid_t harness_vm(struct hv_proc *h, NkOsId id, int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();

@@ -33,6 +33,13 @@ int harness_start(struct hv_proc *h, const char *dts);
 void harness_stop(struct hv_proc *h);
 
 /*
+ * Test fixtures: a fresh nkhv on `dts` in *state (a new struct hv_proc),
+ * and its end. Return 0, or -1 when nkhv does not start.
+ */
+int harness_fixture_start(void **state, const char *dts);
+int harness_fixture_stop(void **state);
+
+/*
  * Fork a process that joins VM `id` and returns fn(arg) as its exit
  * status (a failed join exits with 100 + errno). Returns the pid.
  */

@@ -54,19 +54,12 @@ static NkPhAddr find_vlink(const char *name, int link)
 
 static int setup(void **state)
 {
-	struct hv_proc *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
-	assert_int_equal(harness_start(h, THREE), 0);
-	*state = h;
-	return 0;
+	return harness_fixture_start(state, THREE);
 }
 
 static int teardown(void **state)
 {
-	harness_stop(*state);
-	free(*state);
-	return 0;
+	return harness_fixture_stop(state);
 }
 
 static void run_vm(struct hv_proc *h, NkOsId id, int (*fn)(void *), void *arg)
