@@ -46,7 +46,8 @@ if [ ${#bins[@]} -eq 0 ]; then
 	src=$VM_SRC/tests/vm/edwrite.c
 	mkdir -p "$out"
 	if [ ! -x "$out/edwrite" ] || [ "$src" -nt "$out/edwrite" ] ||
-		[ "$VM_SRC/include/earlydata/ed_chardev.h" -nt "$out/edwrite" ]; then
+		[ "$VM_SRC/include/earlydata/ed_chardev.h" -nt "$out/edwrite" ] ||
+		[ "$VM_SRC/include/earlydata/ed_generate.h" -nt "$out/edwrite" ]; then
 		${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
 			-I"$VM_SRC/include" -o "$out/edwrite" "$src" ||
 			vm_die "building $src failed"

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <earlydata/ed_chardev.h>
+#include <earlydata/ed_generate.h>
 
 static volatile sig_atomic_t stop;
 
@@ -32,19 +33,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-/* The payload of generated record k, as `earlydata produce` makes it. */
-static int gen_payload(char *buf, size_t size, const char *ch, long k)
-{
-	char fill[80];
-	int i, n = (int)(k * 7 % 64);
-
-	for (i = 0; i < n; i++)
-		fill[i] = (char)('a' + (k + i) % 26);
-	fill[n] = 0;
-	return snprintf(buf, size, "{\"ch\":\"%s\",\"n\":%ld,\"fill\":\"%s\"}",
-			ch, k, fill);
 }
 
 /* Write one record; 0, or -1 with a message (or when stopped). */
@@ -158,7 +146,7 @@ int main(int argc, char **argv)
 				pace(&t0, done, rate);
 			if (stop)
 				break;
-			len = gen_payload(buf, sizeof(buf), info.name, done);
+			len = ed_gen_payload(buf, sizeof(buf), info.name, done);
 			err = put(fd, path, buf, (size_t)len);
 		} else {
 			len = getline(&line, &cap, stdin);

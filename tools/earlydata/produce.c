@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <earlydata/ed_generate.h>
+
 #include "earlydata.h"
 
 struct prod_state {
@@ -47,19 +49,6 @@ static int put(struct prod_state *ps, struct ed_channel *ch, int type,
 	return 0;
 }
 
-/* The payload of generated record k: self-checking JSON. */
-static int gen_payload(char *buf, size_t size, const char *ch, long k)
-{
-	char fill[80];
-	int i, n = (int)(k * 7 % 64);
-
-	for (i = 0; i < n; i++)
-		fill[i] = (char)('a' + (k + i) % 26);
-	fill[n] = 0;
-	return snprintf(buf, size, "{\"ch\":\"%s\",\"n\":%ld,\"fill\":\"%s\"}",
-			ch, k, fill);
-}
-
 static void pace(double rate, nku64_f t0, long k)
 {
 	nku64_f due, now;
@@ -81,7 +70,7 @@ static int generate(struct prod_state *ps)
 
 	for (k = 0; k < ps->o->generate; k++) {
 		for (i = 0; i < ps->nsel; i++) {
-			n = gen_payload(buf, sizeof(buf), ps->sel[i]->cfg.name,
+			n = ed_gen_payload(buf, sizeof(buf), ps->sel[i]->cfg.name,
 					k);
 			if (put(ps, ps->sel[i], ps->o->type, buf, (size_t)n))
 				return -1;
