@@ -425,15 +425,21 @@ def analysis(res, lines, tg):
     if ev and es and th and ht:
         lines.append(
             "* **Sleeping wake-up vs eventfd.** An XIRQ of a process VM is an "
-            "eventfd: trigger to handler costs %s (raw eventfd wake-up: "
-            "%s). The handler runs in the VM's interrupt thread, as a "
-            "driver's handler runs in interrupt context, and wakes the "
-            "reader: a second wake-up and thread switch on the consumer's "
-            "CPU, %s (XIRQ legs). Earlydata's %s is about the sum; the "
-            "trigger call itself costs the producer %s. Reaching 1.2 × "
-            "eventfd needs the reader to take the interrupt itself, "
-            "without the second hop." % (fmt_ns(th), fmt_ns(ev), fmt_ns(ht),
-                                        fmt_ns(es), fmt_ns(tc)))
+            "eventfd; through the VM's interrupt thread, trigger to handler "
+            "costs %s (raw eventfd wake-up: %s) and the handler's wake-up "
+            "of a sleeping thread another %s (XIRQ legs). An Earlydata "
+            "reader waiting on one channel takes the channel's XIRQ itself "
+            "(`nkddi_xirq_wait`): it sleeps in poll() on the eventfd and "
+            "runs the handler in its own thread, without that second hop: "
+            "%s. What remains above a blocking read() of an eventfd: the "
+            "XIRQ's eventfd is non-blocking (nkhv and the peer share it), "
+            "so the reader wakes in poll() and then reads the counter, and "
+            "hands the source back to the interrupt thread (epoll_ctl), "
+            "two system calls more; then the handler and the read of the "
+            "record; the producer writes the record before it triggers "
+            "(the trigger call itself: %s)." % (fmt_ns(th), fmt_ns(ev),
+                                               fmt_ns(ht), fmt_ns(es),
+                                               fmt_ns(tc)))
     cl = m(("latency", "cacheline", "poll", 64, "one-way"), "p50_ns")
     ep = m(("latency", "earlydata", "poll", 64, "write-to-wake"), "p50_ns")
     if cl and ep:

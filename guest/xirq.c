@@ -7,8 +7,15 @@
  * while its handlers run: a trigger arriving meanwhile is delivered after
  * they return. nk_xirq_mask() takes the source out of the wait set; the
  * eventfd's counter keeps the trigger pending until nk_xirq_unmask().
+ *
+ * A thread may also take one of the VM's XIRQs itself: nkddi_xirq_wait()
+ * sleeps on the source's eventfd and runs its handlers in that thread,
+ * exactly as the interrupt thread would (masked while they run, one at a
+ * time), which saves a second thread wake-up. The interrupt thread leaves
+ * such a source alone while the direct waiter sleeps on it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -34,6 +41,8 @@ struct source {
 	int fd;
 	bool masked; /* by nk_xirq_mask() */
 	bool in_service; /* handlers running */
+	bool direct; /* a thread waits in nkddi_xirq_wait(); out of epoll */
+	int kick_fd; /* eventfd ending that wait (nkddi_xirq_wake), or -1 */
 	struct handler *handlers;
 };
 
@@ -77,14 +86,14 @@ static void reap(struct source *s)
 	}
 }
 
-/* Run the handlers of `s` once. Called with `lock` held. */
-static void service(struct source *s)
+/* Run the handlers of `s` once, if triggered. Called with `lock` held. */
+static bool service(struct source *s)
 {
 	struct handler *h;
 	uint64_t cnt;
 
 	if (s->masked || read(s->fd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return;
+		return false;
 	s->in_service = true;
 	for (h = s->handlers; h; h = h->next) {
 		if (h->dead)
@@ -98,6 +107,7 @@ static void service(struct source *s)
 	s->in_service = false;
 	reap(s);
 	pthread_cond_broadcast(&service_done);
+	return true;
 }
 
 static void *irq_main(void *arg)
@@ -115,7 +125,9 @@ static void *irq_main(void *arg)
 			NkXIrq x = evs[i].data.u32;
 
 			pthread_mutex_lock(&lock);
-			if (x < nkddi.xirq_limit && sources[x])
+			/* A direct waiter took the source after epoll_wait. */
+			if (x < nkddi.xirq_limit && sources[x] &&
+			    !sources[x]->direct)
 				service(sources[x]);
 			pthread_mutex_unlock(&lock);
 		}
@@ -133,6 +145,7 @@ static struct source *source_add(NkXIrq xirq, int fd)
 		return NULL;
 	s->xirq = xirq;
 	s->fd = fd;
+	s->kick_fd = -1;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		free(s);
 		return NULL;
@@ -244,6 +257,18 @@ void nkddi_xirq_mask(NkXIrq xirq)
 	pthread_mutex_unlock(&lock);
 }
 
+/* End the wait of a direct waiter of `s` (now or its next one). */
+static void kick(struct source *s)
+{
+	uint64_t one = 1;
+
+	if (s->kick_fd < 0)
+		s->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->kick_fd < 0 || write(s->kick_fd, &one, sizeof(one)) < 0)
+		nkddi_set_error("XIRQ %u: cannot wake its waiter: %s", s->xirq,
+				strerror(errno));
+}
+
 void nkddi_xirq_unmask(NkXIrq xirq)
 {
 	struct source *s;
@@ -252,7 +277,10 @@ void nkddi_xirq_unmask(NkXIrq xirq)
 	s = own_source(xirq, "unmask");
 	if (s && s->masked) {
 		s->masked = false;
-		arm(s, true);
+		if (s->direct)
+			kick(s); /* its waiter now waits on the source too */
+		else
+			arm(s, true);
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -268,6 +296,99 @@ int nkddi_xirq_masked(NkXIrq xirq)
 		m = s->masked || s->in_service;
 	pthread_mutex_unlock(&lock);
 	return m;
+}
+
+/* Run the handlers of `s` in this thread if it was triggered; `lock` held. */
+static int service_here(struct source *s)
+{
+	bool was_irq = in_irq;
+	int ran;
+
+	/* The interrupt thread may still be running them: one at a time. */
+	while (s->in_service)
+		pthread_cond_wait(&service_done, &lock);
+	in_irq = true;
+	ran = service(s);
+	in_irq = was_irq;
+	return ran;
+}
+
+/* May this thread wait on XIRQ `xirq` itself? Called with `lock` held. */
+static struct source *direct_source(NkXIrq xirq)
+{
+	struct source *s = own_source(xirq, "wait");
+
+	if (!s)
+		return NULL;
+	if (s->direct) {
+		nkddi_set_error("wait: XIRQ %u already has a waiting thread",
+				xirq);
+		return NULL;
+	}
+	if (s->kick_fd < 0)
+		s->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->kick_fd < 0) {
+		nkddi_set_error("wait: XIRQ %u: %s", xirq, strerror(errno));
+		return NULL;
+	}
+	return s;
+}
+
+/* Consume the kicks that ended a wait (only the waiter reads them). */
+static void drain_kicks(struct source *s)
+{
+	uint64_t cnt;
+
+	if (read(s->kick_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		nkddi_set_error("wait: XIRQ %u: %s", s->xirq, strerror(errno));
+}
+
+int nkddi_xirq_wait(NkXIrq xirq, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { .events = POLLIN }, { .events = POLLIN } };
+	struct source *s;
+	int ran = 0;
+
+	if (in_irq) {
+		nkddi_set_error("wait: XIRQ %u: called from a handler", xirq);
+		return -1;
+	}
+	pthread_mutex_lock(&lock);
+	s = direct_source(xirq);
+	if (!s) {
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
+	s->direct = true;
+	if (!s->masked)
+		arm(s, false);
+	/* Masked: only a kick (unmask, nkddi_xirq_wake) ends the wait. */
+	pfd[0].fd = s->masked ? -1 : s->fd;
+	pfd[1].fd = s->kick_fd;
+	pthread_mutex_unlock(&lock);
+
+	if (poll(pfd, 2, timeout_ms) > 0 && (pfd[1].revents & POLLIN))
+		drain_kicks(s);
+
+	pthread_mutex_lock(&lock);
+	if (pfd[0].revents & POLLIN)
+		ran = service_here(s);
+	s->direct = false;
+	if (!s->masked)
+		arm(s, true);
+	pthread_mutex_unlock(&lock);
+	return ran;
+}
+
+void nkddi_xirq_wake(NkXIrq xirq)
+{
+	struct source *s;
+
+	pthread_mutex_lock(&lock);
+	s = own_source(xirq, "wake");
+	if (s)
+		kick(s);
+	pthread_mutex_unlock(&lock);
 }
 
 int nkddi_in_interrupt(void)

@@ -2,19 +2,25 @@
 /*
  * User-space host of the Earlydata driver core: one mutex per channel,
  * and a condition variable on which waiters sleep until an XIRQ handler
- * posts events for their channel.
+ * posts events for their channel. A thread waiting on one channel takes
+ * the channel's XIRQ itself when no other thread does (nkddi_xirq_wait:
+ * the handler runs in the waiting thread, without a second wake-up).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
 #include <earlydata/ed_user.h>
+#include <nkddi/nkddi.h>
 
 static pthread_mutex_t locks[ED_MAX_CHANNELS];
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond;
 static unsigned int posted[ED_MAX_CHANNELS];
+static bool taken[ED_MAX_CHANNELS]; /* a thread waits in nkddi_xirq_wait */
+static _Thread_local int taking = -1; /* the channel this thread takes */
 static ed_user_fault_fn fault_fn;
 
 nku64_f ed_user_now_ns(void)
@@ -45,11 +51,17 @@ static void host_unlock(void *ctx, struct ed_channel *ch)
 
 static void host_wake(void *ctx, struct ed_channel *ch, unsigned int ev)
 {
+	bool kick;
+
 	(void)ctx;
 	pthread_mutex_lock(&wait_lock);
 	posted[ch->index] |= ev;
 	pthread_cond_broadcast(&wait_cond);
+	/* Unless we are that thread, running the channel's handler. */
+	kick = taken[ch->index] && taking != ch->index;
 	pthread_mutex_unlock(&wait_lock);
+	if (kick)
+		nkddi_xirq_wake(ch->rx);
 }
 
 /* Print faults, at most 10 a second per channel (a hostile peer may flood). */
@@ -126,6 +138,52 @@ static unsigned int pending(struct ed_channel *ch, unsigned int events)
 	return got;
 }
 
+/* Sleep on wait_cond until dl (none when timeout_ms < 0); wait_lock held. */
+static int cond_sleep(const struct timespec *dl, int timeout_ms)
+{
+	return timeout_ms < 0 ?
+		       pthread_cond_wait(&wait_cond, &wait_lock) :
+		       pthread_cond_timedwait(&wait_cond, &wait_lock, dl);
+}
+
+/* Milliseconds until dl, rounded up (0: passed). */
+static int ms_until(const struct timespec *dl)
+{
+	struct timespec now;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long)(dl->tv_sec - now.tv_sec) * 1000000000LL +
+	     (dl->tv_nsec - now.tv_nsec);
+	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
+}
+
+/*
+ * Sleep on the XIRQ of `ch` in this thread and run its handler here
+ * (one wake-up instead of two). Events for `ch` posted by other
+ * handlers end the sleep through nkddi_xirq_wake(). Called with
+ * wait_lock held; returns 0, or ETIMEDOUT once dl has passed.
+ */
+static int take_xirq(struct ed_channel *ch, const struct timespec *dl,
+		     int timeout_ms)
+{
+	int ms = timeout_ms < 0 ? -1 : ms_until(dl), r;
+
+	if (!ms)
+		return ETIMEDOUT;
+	taken[ch->index] = true;
+	taking = ch->index;
+	pthread_mutex_unlock(&wait_lock);
+	r = nkddi_xirq_wait(ch->rx, ms);
+	pthread_mutex_lock(&wait_lock);
+	taken[ch->index] = false;
+	taking = -1;
+	if (r >= 0)
+		return 0;
+	/* Cannot take it: the interrupt thread runs the handler. */
+	return cond_sleep(dl, timeout_ms);
+}
+
 unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 			  int timeout_ms)
 {
@@ -144,9 +202,8 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 	}
 	pthread_mutex_lock(&wait_lock);
 	while (!(got = pending(ch, events)) && r != ETIMEDOUT)
-		r = timeout_ms < 0 ?
-			    pthread_cond_wait(&wait_cond, &wait_lock) :
-			    pthread_cond_timedwait(&wait_cond, &wait_lock, &dl);
+		r = ch && !taken[ch->index] ? take_xirq(ch, &dl, timeout_ms) :
+					      cond_sleep(&dl, timeout_ms);
 	if (ch)
 		posted[ch->index] &= ~events;
 	else

@@ -48,6 +48,27 @@ int nkddi_xirq_masked(NkXIrq xirq);
 /* Is the calling thread the interrupt thread (inside an XIRQ handler)? */
 int nkddi_in_interrupt(void);
 
+/*
+ * Take XIRQ `xirq` of this VM in the calling thread: sleep until it is
+ * triggered (and not masked), then run its handlers here, as the
+ * interrupt thread would (one at a time, source masked, and
+ * nkddi_in_interrupt() true in them). Meanwhile the interrupt thread
+ * leaves the source alone; it serves it again once this returns. This
+ * spares a thread that would only sleep until a handler wakes it the
+ * second wake-up. One waiter per XIRQ, not from a handler.
+ * Returns 1 when the handlers ran, 0 when the wait ended without a
+ * trigger (timeout_ms elapsed, nkddi_xirq_wake(), the source was masked
+ * or unmasked meanwhile), -1 with nkddi_last_error() set. timeout_ms < 0:
+ * no limit.
+ */
+int nkddi_xirq_wait(NkXIrq xirq, int timeout_ms);
+
+/*
+ * End the nkddi_xirq_wait() on `xirq` under way, or else the next one
+ * (at once, with 0): for a waiter that also waits for something else.
+ */
+void nkddi_xirq_wake(NkXIrq xirq);
+
 #ifdef __cplusplus
 }
 #endif

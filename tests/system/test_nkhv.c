@@ -5,6 +5,7 @@
  * processes that use `nkops` exactly as drivers do.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -690,6 +691,121 @@ static void test_xirq_masked_in_handler(void **state)
 	run_vm(*state, 1, xirq_child, NULL);
 }
 
+/*
+ * nkddi_xirq_wait: a thread takes its XIRQ itself. The handler runs in
+ * that thread (masked, in interrupt context), exactly once a trigger;
+ * masking, unmasking and nkddi_xirq_wake end the wait without running it;
+ * after the wait the interrupt thread serves the source again.
+ */
+struct direct_ctx {
+	NkXIrq x;
+	pthread_t waiter;
+	volatile int calls, in_waiter, unmasked_in_handler, not_in_irq;
+};
+
+static void direct_handler(void *cookie, NkXIrq xirq)
+{
+	struct direct_ctx *c = cookie;
+
+	if (pthread_equal(pthread_self(), c->waiter))
+		c->in_waiter++;
+	if (!nkddi_xirq_masked(xirq))
+		c->unmasked_in_handler = 1;
+	if (!nkddi_in_interrupt())
+		c->not_in_irq = 1;
+	__atomic_fetch_add(&c->calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * From another thread: unmask after a while, or trigger until the
+ * waiting thread ran the handler (the first triggers may come before it
+ * sleeps; the interrupt thread serves those).
+ */
+struct direct_poke {
+	struct direct_ctx *c;
+	int unmask;
+};
+
+static void *direct_poker(void *arg)
+{
+	struct direct_poke *p = arg;
+	int seen = p->c->in_waiter, i;
+
+	harness_sleep_ms(50);
+	if (p->unmask) {
+		nkops.nk_xirq_unmask(p->c->x);
+		return NULL;
+	}
+	for (i = 0; i < 50 && p->c->in_waiter == seen; i++) {
+		nkops.nk_xirq_trigger(p->c->x, 1);
+		harness_sleep_ms(100);
+	}
+	return NULL;
+}
+
+static int direct_calls(struct direct_ctx *c, int n)
+{
+	long t0 = harness_now_ms();
+
+	while (c->calls < n && harness_now_ms() - t0 < 2000)
+		harness_sleep_ms(1);
+	return c->calls;
+}
+
+static int xirq_direct_child(void *arg)
+{
+	static struct direct_ctx c;
+	NkPhAddr loop = nkops.nk_vlink_lookup("loop", 0);
+	struct direct_poke poke;
+	pthread_t t;
+	int n;
+
+	(void)arg;
+	CHECK(loop);
+	c.x = nkops.nk_pxirq_alloc(loop, 0, 1, 1);
+	CHECK(c.x && nkops.nk_xirq_attach(c.x, direct_handler, &c));
+	c.waiter = pthread_self();
+	poke.c = &c;
+	/* Nothing triggered: the wait times out. */
+	CHECK(nkddi_xirq_wait(c.x, 20) == 0 && c.calls == 0);
+	/* A trigger while asleep: the handler runs here (twice over). */
+	poke.unmask = 0;
+	CHECK(!pthread_create(&t, NULL, direct_poker, &poke));
+	CHECK(nkddi_xirq_wait(c.x, 5000) == 1 && c.in_waiter == 1);
+	pthread_join(t, NULL);
+	CHECK(!pthread_create(&t, NULL, direct_poker, &poke));
+	CHECK(nkddi_xirq_wait(c.x, 5000) == 1 && c.in_waiter == 2);
+	pthread_join(t, NULL);
+	/* Consumed: the interrupt thread does not run the handler again. */
+	n = c.calls;
+	harness_sleep_ms(50);
+	CHECK(c.calls == n);
+	/* A wake ends the wait, also when it came first. */
+	nkddi_xirq_wake(c.x);
+	CHECK(nkddi_xirq_wait(c.x, 2000) == 0);
+	/* Masked: the trigger stays pending; unmask ends the wait. */
+	nkops.nk_xirq_mask(c.x);
+	nkops.nk_xirq_trigger(c.x, 1);
+	CHECK(nkddi_xirq_wait(c.x, 20) == 0 && c.calls == n);
+	poke.unmask = 1;
+	CHECK(!pthread_create(&t, NULL, direct_poker, &poke));
+	CHECK(nkddi_xirq_wait(c.x, 2000) == 0);
+	pthread_join(t, NULL);
+	/* ... and the interrupt thread, serving it again, delivers it once. */
+	CHECK(direct_calls(&c, n + 1) == n + 1);
+	harness_sleep_ms(50);
+	CHECK(c.calls == n + 1 && c.in_waiter == 2);
+	nkops.nk_xirq_trigger(c.x, 1);
+	CHECK(direct_calls(&c, n + 2) == n + 2 && c.in_waiter == 2);
+	CHECK(!c.unmasked_in_handler && !c.not_in_irq);
+	return 0;
+}
+
+static void test_xirq_direct_wait(void **state)
+{
+	run_vm(*state, 1, xirq_direct_child, NULL);
+}
+
 /* Triggers from the peer process reach the handler; many, none lost. */
 static volatile int peer_calls;
 
@@ -804,6 +920,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xirq_masked_in_handler,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xirq_direct_wait, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_xirq_between_vms, setup,
 						teardown),
 		cmocka_unit_test(test_unjoined_fails_cleanly),
