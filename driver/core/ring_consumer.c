@@ -92,7 +92,7 @@ static int attach(struct ed_consumer *c)
 			     ed_load(&h->version_major), 0);
 	if (ed_load(&h->hdr_size) < sizeof(*h) ||
 	    ed_load(&h->hdr_size) > ED_CONS_CTL_OFF)
-		return fault(c, "header.hdr_size", "not 128..2048",
+		return fault(c, "header.hdr_size", "not 192..2048",
 			     ed_load(&h->hdr_size), 0);
 	if (ed_load(&h->data_off) != ED_RING_DATA_OFF)
 		return fault(c, "header.data_off", "not 0x1000",
@@ -140,6 +140,7 @@ static int attach(struct ed_consumer *c)
 	c->gap_reason = pol == ED_POLICY_DROP_NEW ? ED_LOSS_DROPPED :
 						    ED_LOSS_OVERWRITTEN;
 	c->peeked = 0;
+	c->head_seen = 0;
 	c->magic_bad = 0;
 	c->attached = 1;
 	return 0;
@@ -175,6 +176,7 @@ static void resync(struct ed_consumer *c, nku64_f head)
 	if (head >= c->read_pos && head - c->read_pos <= c->data_size &&
 	    !(head & (ED_REC_ALIGN - 1)))
 		c->read_pos = head;
+	c->head_seen = 0;
 	c->gap_reason = ED_LOSS_CORRUPT;
 	c->peeked = 0;
 	publish_pos(c);
@@ -221,6 +223,15 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 	if (c->have_loss) /* attach found a new epoch */
 		return take_loss(c, m);
 	for (step = 0; step < MAX_STEPS; step++) {
+		/*
+		 * Records below a head already loaded and validated are
+		 * complete: take them without touching the producer's line
+		 * again (block and drop-new: nothing behind the head moves).
+		 */
+		if (c->read_pos < c->head_seen) {
+			head = c->head_seen;
+			goto have_head;
+		}
 		head = ed_load_acquire(&c->hdr->head);
 		tail = ed_load_acquire(&c->hdr->tail);
 		if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
@@ -274,6 +285,9 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 			}
 			return ED_MSG_NONE;
 		}
+		if (c->policy != ED_POLICY_OVERWRITE_OLDEST)
+			c->head_seen = head;
+have_head:
 		off = c->read_pos % c->data_size;
 		room = c->data_size - off;
 		if (room < ED_REC_HDR_SIZE) {
@@ -371,12 +385,22 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
  */
 static void space_notify(struct ed_consumer *c, int *notify)
 {
-	nku64_f head = ed_load_acquire(&c->hdr->head);
+	nku64_f head;
+	nku32_f g;
 
+	ed_mb(); /* read_pos store before the prod_wait_gen load */
+	g = ed_load(&c->hdr->prod_wait_gen);
+	if (g == c->notified_gen) {
+		c->st.notify_suppressed++;
+		return;
+	}
+	/* The producer waits: the head matters only now. */
+	head = ed_load_acquire(&c->hdr->head);
 	if (head > c->read_pos && head - c->read_pos > c->data_size / 2)
 		return; /* more than half unread: not yet */
-	/* read_pos store before the prod_wait_gen load */
-	ed_gen_notify(&c->hdr->prod_wait_gen, &c->notified_gen, &c->st, notify);
+	c->notified_gen = g;
+	*notify = 1;
+	c->st.notify_sent++;
 }
 
 int ed_consumer_commit(struct ed_consumer *c, int *notify)
@@ -471,6 +495,7 @@ int ed_consumer_rewind(struct ed_consumer *c)
 	}
 	c->read_pos = tail;
 	c->read_seq = seq;
+	c->head_seen = 0;
 	c->peeked = 0;
 	c->have_loss = 0;
 	publish_pos(c);

@@ -230,7 +230,15 @@ static int make_room(struct ed_producer *p, nku64_f need)
 	if (p->policy == ED_POLICY_OVERWRITE_OLDEST &&
 	    ed_load_acquire(&p->ctl->epoch) == p->epoch)
 		unread = ed_load(&p->ctl->read_pos); /* only for counting */
-	while (p->head + need - tail > p->data_size && tail < limit) {
+	/*
+	 * Overwrite-oldest frees only what this record needs. The others
+	 * reclaim all the consumer has read: the private tail then covers
+	 * the writes that follow, which need not look at the consumer's
+	 * line again until the ring fills up to it (a cached index).
+	 */
+	while ((p->head + need - tail > p->data_size ||
+		p->policy != ED_POLICY_OVERWRITE_OLDEST) &&
+	       tail < limit) {
 		span = item_span(p, tail, &seq, 0);
 		if (!span || span > limit - tail) {
 			/* Our own data was overwritten by someone. */

@@ -25,7 +25,7 @@
 #include <nk/nktypes.h>
 
 #define ED_RING_MAGIC 0x31524445u /* "EDR1" */
-#define ED_RING_VERSION_MAJOR 1 /* incompatible layout changes */
+#define ED_RING_VERSION_MAJOR 2 /* incompatible layout changes */
 #define ED_RING_VERSION_MINOR 0 /* compatible additions */
 
 #define ED_RING_HDR_OFF 0x0000u
@@ -45,7 +45,8 @@
 /*
  * Producer header. The first part is written once when the producer
  * formats the ring (an epoch); the second part changes as records are
- * written. The consumer caches the first part and re-checks it.
+ * written, the third when the producer waits. The consumer caches the
+ * first part and re-checks it.
  */
 struct ed_ring_hdr {
 	/* Written at format time; magic last, with release. */
@@ -64,10 +65,19 @@ struct ed_ring_hdr {
 	nku64_f head; /* end of the last complete record (release) */
 	nku64_f tail; /* start of the oldest intact record (release) */
 	nku64_f next_seq; /* seq the next produced record will get */
-	nku32_f prod_wait_gen; /* bumped when the producer waits for space */
+	nku32_f reserved0; /* unused (version 1: the wait generation) */
 	nku32_f reserved;
 	nku64_f format_ns; /* producer clock when the epoch started */
 	nku8_f pad1[24];
+
+	/*
+	 * Written only when the producer waits, read by the consumer at
+	 * every commit: on a line of its own, so that the head stores do
+	 * not take it away from the consumer's cache.
+	 */
+	nku32_f prod_wait_gen; /* bumped when the producer waits for space */
+	nku32_f reserved1;
+	nku8_f pad2[56];
 };
 
 /* Consumer control block: the consumer's persistent read position. */
@@ -75,9 +85,17 @@ struct ed_cons_ctl {
 	nku64_f epoch; /* epoch read_pos refers to; 0 = never attached */
 	nku64_f read_pos; /* next position to read (release) */
 	nku64_f read_seq; /* seq expected at read_pos */
-	nku32_f cons_wait_gen; /* bumped when the consumer sleeps */
+	nku32_f reserved0; /* unused (version 1: the wait generation) */
 	nku32_f reserved;
 	nku8_f pad[32];
+
+	/*
+	 * Written only when the consumer goes to sleep, read by the producer
+	 * at every write: on a line of its own, away from read_pos.
+	 */
+	nku32_f cons_wait_gen; /* bumped when the consumer sleeps */
+	nku32_f reserved1;
+	nku8_f pad2[56];
 };
 
 /* Record header, at an 8-byte aligned position of the data area. */
@@ -91,8 +109,8 @@ struct ed_rec_hdr {
 	nku32_f reserved; /* 0 */
 };
 
-_Static_assert(sizeof(struct ed_ring_hdr) == 128, "ring header layout");
-_Static_assert(sizeof(struct ed_cons_ctl) == 64, "consumer ctl layout");
+_Static_assert(sizeof(struct ed_ring_hdr) == 192, "ring header layout");
+_Static_assert(sizeof(struct ed_cons_ctl) == 128, "consumer ctl layout");
 _Static_assert(sizeof(struct ed_rec_hdr) == ED_REC_HDR_SIZE, "record layout");
 
 /* Bytes a record with `len` payload bytes takes in the data area. */

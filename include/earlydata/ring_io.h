@@ -142,6 +142,7 @@ struct ed_consumer {
 	nku64_f data_size, epoch;
 	nku32_f record_max, policy;
 	nku64_f read_pos, read_seq; /* private copies, published to ctl */
+	nku64_f head_seen; /* validated head not yet reached; 0: load it */
 	nku32_f notified_gen; /* prod_wait_gen we last notified */
 	nku32_f gap_reason; /* reason for the next seq gap */
 	int have_loss; /* a loss event waits to be delivered */
