@@ -405,16 +405,22 @@ def analysis(res, lines, tg):
         lines.append(
             "* **64 B vs 25 × seqpacket.** The target is %s records/s; the "
             "cross-core ring, with nothing but a head and a tail "
-            "counter, moves %s records/s. Earlydata does %s: per record "
+            "counter, moves %s records/s. Earlydata does %s. Per record, "
             "the producer reads the clock for the record's time stamp "
             "(%s a read here), takes the channel lock, CRCs and copies, "
             "publishes head and next_seq and checks whether the consumer "
-            "sleeps (a full barrier and a load of the consumer's line); the "
-            "consumer validates head, tail and the record header, checks "
-            "the CRC, persists its read position in shared memory (so a "
+            "sleeps (a full barrier and a load of the consumer's wait "
+            "line); the consumer validates the record header, checks the "
+            "CRC, persists its read position in shared memory (so a "
             "restarted consumer resumes exactly once) and checks whether "
-            "the producer waits. Each of those shared lines crosses "
-            "between the CPUs at least once per record (see the ping-pong)."
+            "the producer waits. The ring (version 2) keeps each side's "
+            "wait generation on a line of its own, the producer reloads "
+            "the read position only when its own view says the ring is "
+            "full and the consumer reloads head only when it has read up "
+            "to the head it last validated; in the profile what is left is "
+            "the clock read and the CRC (about an eighth of the time "
+            "each), the two lock round trips, and the record's own lines "
+            "crossing between the CPUs (see the ping-pong)."
             % (fmt_rate(25 * sq), fmt_rate(x64), fmt_rate(e64),
                fmt_ns(clk)))
     ev = m(("latency", "eventfd", "sleep", 0, "write-to-wake"), "p50_ns")
