@@ -6,7 +6,8 @@
 #             and reads the backlog, then the live records
 #   reboot    the consumer VM is stopped (SIGTERM to the reader) and
 #             rebooted mid-stream; nothing is lost or read twice
-#   kernel    producer and consumer are both Linux VMs
+#   kernel    producer and consumer are both Linux VMs (the reader waits
+#             in poll())
 #   hostile   a hostile process VM corrupts the ring under the kernel
 #             reader: faults are logged, the kernel survives, and records
 #             flow again once a real producer is back
@@ -167,7 +168,7 @@ t_kernel() {
 	local n=2000
 	start "$T/linux-pair.dts" \
 		--append 1="ed.role=produce ed.channel=blk ed.count=$n ed.rate=200 ed.linger=1" \
-		--append 2="ed.role=consume ed.channel=blk" || return 1
+		--append 2="ed.role=consume ed.channel=blk ed.mode=poll" || return 1
 	wait_lines "$R/vm2/out.log" $n 150 || return 1
 	sleep 1
 	stop_and_wait 1 2 || return 1
