@@ -250,3 +250,16 @@ int harness_wait_states(struct hv_proc *h, const char *name, int link,
 	} while (harness_now_ms() - t0 < timeout_ms);
 	return -1;
 }
+
+NkPhAddr harness_find_vlink(const char *name, int link)
+{
+	NkPhAddr p = 0;
+
+	while ((p = nkops.nk_vlink_lookup(name, p))) {
+		NkDevVlink *vl = nkops.nk_ptov(p);
+
+		if (vl && vl->link == link)
+			return p;
+	}
+	return 0;
+}

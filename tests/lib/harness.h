@@ -11,7 +11,23 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <stdio.h>
+
 #include <nk/nkern.h>
+#include <nkddi/nkddi.h>
+
+/*
+ * In a child process (a VM): on a failed condition, report it on stderr
+ * with the line and libnkddi's last error, and return 1 (the exit status).
+ */
+#define CHECK(c)                                                             \
+	do {                                                                 \
+		if (!(c)) {                                                  \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+				__FILE__, __LINE__, #c, nkddi_last_error()); \
+			return 1;                                            \
+		}                                                            \
+	} while (0)
 
 struct hv_proc {
 	pid_t pid;
@@ -38,6 +54,9 @@ void harness_stop(struct hv_proc *h);
  */
 int harness_fixture_start(void **state, const char *dts);
 int harness_fixture_stop(void **state);
+
+/* In a VM: its descriptor of the first vlink `name` with link `link`, or 0. */
+NkPhAddr harness_find_vlink(const char *name, int link);
 
 /*
  * Fork a process that joins VM `id` and returns fn(arg) as its exit

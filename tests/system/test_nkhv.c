@@ -29,30 +29,6 @@
 
 #define THREE SYSTEM_TESTS_DIR "/three.dts"
 
-/* Descriptor of this VM's first vlink called `name` with link `link`. */
-static NkPhAddr find_vlink(const char *name, int link)
-{
-	NkPhAddr p = 0;
-
-	while ((p = nkops.nk_vlink_lookup(name, p))) {
-		NkDevVlink *vl = nkops.nk_ptov(p);
-
-		if (vl && vl->link == link)
-			return p;
-	}
-	return 0;
-}
-
-/* Children report failures on stderr with the line that failed. */
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c)) {                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
-				__FILE__, __LINE__, #c, nkddi_last_error()); \
-			return 1;                                            \
-		}                                                            \
-	} while (0)
-
 static int setup(void **state)
 {
 	return harness_fixture_start(state, THREE);
@@ -144,7 +120,7 @@ static struct allocs first;
 /* A restarted VM 1 asks again: every label gives the same answer. */
 static int alloc_again_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	struct allocs a;
 
 	(void)arg;
@@ -170,7 +146,7 @@ static int alloc_again_child(void *arg)
 static int alloc_child_first(void *arg)
 {
 	struct allocs a;
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 
 	(void)arg;
 	CHECK(ab);
@@ -210,7 +186,7 @@ static void test_alloc_idempotent_across_restart(void **state)
 /* The peer gets the same PMEM and XIRQs for the same labels. */
 static int alloc_peer_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 
 	(void)arg;
 	CHECK(ab);
@@ -247,7 +223,7 @@ static void test_alloc_shared_with_peer(void **state)
 
 static int pmem_write_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0), pa;
+	NkPhAddr ab = harness_find_vlink("ab", 0), pa;
 	uint8_t *p;
 	int i;
 
@@ -263,7 +239,7 @@ static int pmem_write_child(void *arg)
 
 static int pmem_check_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0), pa;
+	NkPhAddr ab = harness_find_vlink("ab", 0), pa;
 	uint8_t *p;
 	int i;
 
@@ -423,7 +399,7 @@ static void test_pingpong_example(void **state)
 
 static int access_child_c(void *arg)
 {
-	NkPhAddr bc = find_vlink("bc", 0);
+	NkPhAddr bc = harness_find_vlink("bc", 0);
 	NkDevVlink *vl;
 
 	(void)arg;
@@ -452,7 +428,7 @@ static int access_child_c(void *arg)
 
 static int alloc_ab_xirqs(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 
 	(void)arg;
 	CHECK(ab);
@@ -490,7 +466,7 @@ static void test_access_memory_and_xirqs(void **state)
 /* VM 2 (client of "ab") writes the server's state and garbage. */
 static int state_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkDevVlink *vl = nkops.nk_ptov(ab);
 
 	(void)arg;
@@ -511,7 +487,7 @@ static int state_child(void *arg)
 
 static int state_peer_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkDevVlink *vl = nkops.nk_ptov(ab);
 
 	(void)arg;
@@ -543,7 +519,7 @@ static int hold_child(void *arg)
 	while (read(fd, &c, 1) > 0)
 		;
 	CHECK(nkops.nk_vlink_lookup("ab", 0) != 0);
-	CHECK(nkops.nk_pmem_alloc(find_vlink("bc", 0), 0, 4096) != 0);
+	CHECK(nkops.nk_pmem_alloc(harness_find_vlink("bc", 0), 0, 4096) != 0);
 	return 0;
 }
 
@@ -819,7 +795,7 @@ static void count_handler(void *cookie, NkXIrq xirq)
 static int xirq_owner_child(void *arg)
 {
 	int fd = *(int *)arg;
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkXIrq x;
 	char c = 0;
 
@@ -835,7 +811,7 @@ static int xirq_owner_child(void *arg)
 
 static int xirq_sender_child(void *arg)
 {
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkXIrq x;
 
 	(void)arg;

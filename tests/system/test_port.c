@@ -316,29 +316,6 @@ static json_t *vm_status(struct hv_proc *h, NkOsId id, const char *key)
 	return json_object_get(harness_vmstat(st, id), key);
 }
 
-/* Children (process VMs) report failures on stderr. */
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c)) {                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
-				__FILE__, __LINE__, #c, nkddi_last_error()); \
-			return 1;                                            \
-		}                                                            \
-	} while (0)
-
-static NkPhAddr find_vlink(const char *name, int link)
-{
-	NkPhAddr p = 0;
-
-	while ((p = nkops.nk_vlink_lookup(name, p))) {
-		NkDevVlink *vl = nkops.nk_ptov(p);
-
-		if (vl && vl->link == link)
-			return p;
-	}
-	return 0;
-}
-
 static int setup(void **state)
 {
 	return harness_fixture_start(state, THREE);
@@ -454,7 +431,7 @@ struct alloc_args {
 static int alloc_child(void *arg)
 {
 	struct alloc_args *a = arg;
-	NkPhAddr ab = find_vlink("ab", 0), pa;
+	NkPhAddr ab = harness_find_vlink("ab", 0), pa;
 	uint8_t *p;
 	int i;
 
@@ -572,7 +549,7 @@ struct peer_args {
 static int sysconf_peer_child(void *arg)
 {
 	struct peer_args *a = arg;
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkDevVlink *vl = nkops.nk_ptov(ab);
 	char c = 'r';
 
@@ -657,7 +634,7 @@ struct xirq_args {
 static int xirq_peer_child(void *arg)
 {
 	struct xirq_args *a = arg;
-	NkPhAddr ab = find_vlink("ab", 0);
+	NkPhAddr ab = harness_find_vlink("ab", 0);
 	NkXIrq own;
 	long t0;
 	char c = 'r';
@@ -810,7 +787,7 @@ static void test_busy(void **state)
 /* Process VM 3 allocates an XIRQ on "bc" (VM 1 is no end-point of it). */
 static int bc_xirq_child(void *arg)
 {
-	NkPhAddr bc = find_vlink("bc", 0);
+	NkPhAddr bc = harness_find_vlink("bc", 0);
 	NkXIrq x;
 
 	CHECK(bc);
