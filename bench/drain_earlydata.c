@@ -22,9 +22,8 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir, int peek,
 		    uint32_t size, uint64_t count)
 {
 	static unsigned char buf[ED_MAX_RECORD_MAX];
-	uint64_t i, t0, c0, idx, errors = 0;
+	uint64_t i, t0, c0, errors = 0;
 	struct ed_channel *ch;
-	struct ed_msg m;
 	int r;
 
 	bench_pin(1);
@@ -35,17 +34,11 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir, int peek,
 	ctl->t_start = bench_now_ns();
 	ctl->send_ns = ctl->t_start - t0; /* attach time */
 	for (i = 0; i < count; i++) {
-		r = ed_user_next(ch, &m, buf, sizeof(buf), peek, 10000);
-		if (r != ED_MSG_RECORD) {
-			fprintf(stderr, "drain_earlydata: record %llu: %d\n",
-				(unsigned long long)i, r);
+		r = edb_take(ch, buf, sizeof(buf), peek, size, i,
+			     "drain_earlydata");
+		if (r < 0)
 			return 1;
-		}
-		memcpy(&idx, m.data, sizeof(idx));
-		if (m.len != size || idx != i)
-			errors++;
-		if (peek && ed_commit(ch))
-			errors++;
+		errors += (uint64_t)r;
 	}
 	ctl->t_end = bench_now_ns();
 	ctl->cons_cpu_ns = bench_cpu_ns() - c0;

@@ -2,6 +2,7 @@
 /* Joining a VM of the bench system and opening one Earlydata channel. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <nkddi/nkddi.h>
 
@@ -59,4 +60,23 @@ void edb_write(struct ed_channel *ch, const void *buf, uint32_t len)
 			ch->cfg.name, r);
 		exit(1);
 	}
+}
+
+int edb_take(struct ed_channel *ch, void *buf, uint32_t buflen, int peek,
+	     uint32_t size, uint64_t i, const char *who)
+{
+	struct ed_msg m;
+	uint64_t idx;
+	int r = ed_user_next(ch, &m, buf, buflen, peek, 10000);
+
+	if (r != ED_MSG_RECORD) {
+		fprintf(stderr, "%s: record %llu: %d\n", who,
+			(unsigned long long)i, r);
+		return -1;
+	}
+	memcpy(&idx, m.data, sizeof(idx));
+	r = m.len != size || idx != i;
+	if (peek && ed_commit(ch))
+		r = 1;
+	return r;
 }

@@ -25,4 +25,13 @@ long edb_settle(struct ed_channel *ch);
 /* Producer: write one record, waiting for space. Exits on error. */
 void edb_write(struct ed_channel *ch, const void *buf, uint32_t len);
 
+/*
+ * Consumer: take record `i`, `size` bytes whose payload starts with i
+ * (copying read into buf, or zero-copy peek then commit). Returns 0 for
+ * that record, 1 for a wrong one (counted as an error by the caller), -1
+ * with a message naming `who` when no record came within 10 s.
+ */
+int edb_take(struct ed_channel *ch, void *buf, uint32_t buflen, int peek,
+	     uint32_t size, uint64_t i, const char *who);
+
 #endif /* BENCH_ED_BENCH_H */

@@ -24,8 +24,7 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir, int peek,
 {
 	static unsigned char buf[ED_MAX_RECORD_MAX];
 	struct ed_channel *ch;
-	uint64_t i, c0 = 0, idx, errors = 0;
-	struct ed_msg m;
+	uint64_t i, c0 = 0, errors = 0;
 	int r;
 
 	bench_pin(1); /* before joining: the XIRQ thread inherits it */
@@ -38,17 +37,11 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir, int peek,
 			c0 = bench_cpu_ns();
 			__atomic_store_n(&ctl->ready, 2, __ATOMIC_RELEASE);
 		}
-		r = ed_user_next(ch, &m, buf, sizeof(buf), peek, 10000);
-		if (r != ED_MSG_RECORD) {
-			fprintf(stderr, "tput_earlydata: record %llu: %d\n",
-				(unsigned long long)i, r);
+		r = edb_take(ch, buf, sizeof(buf), peek, size, i,
+			     "tput_earlydata");
+		if (r < 0)
 			return 1;
-		}
-		memcpy(&idx, m.data, sizeof(idx));
-		if (m.len != size || idx != i)
-			errors++;
-		if (peek && ed_commit(ch))
-			errors++;
+		errors += (uint64_t)r;
 	}
 	ctl->t_end = bench_now_ns();
 	ctl->cons_cpu_ns = bench_cpu_ns() - c0;
