@@ -142,12 +142,33 @@ static void publish(iox_pub_t pub, const unsigned char *buf, uint32_t size)
 	iox_pub_publish_chunk(pub, chunk);
 }
 
+/*
+ * Publish sample i: its index (throughput), or the time of sending after a
+ * gap, then wait for the subscriber's acknowledgement (latency).
+ */
+static void publish_one(struct run *r, iox_pub_t pub, unsigned char *buf,
+			uint64_t i)
+{
+	uint64_t t0;
+
+	if (r->lat) {
+		bench_gap(GAP_US);
+		t0 = bench_now_ns();
+		memcpy(buf, &t0, sizeof(t0));
+	} else {
+		memcpy(buf, &i, sizeof(i));
+	}
+	publish(pub, buf, r->size);
+	if (r->lat)
+		bench_wait_flag(&r->ctl->ack, i + 1);
+}
+
 static int publisher(struct run *r, pid_t child)
 {
 	iox_pub_storage_t pub_st;
 	iox_pub_options_t o;
 	unsigned char *buf = malloc(r->size);
-	uint64_t i, c0, t0;
+	uint64_t i, c0;
 	iox_pub_t pub;
 
 	if (!buf)
@@ -163,31 +184,13 @@ static int publisher(struct run *r, pid_t child)
 	while (!iox_pub_has_subscribers(pub))
 		usleep(1000);
 	for (i = 0; i < r->warmup; i++) {
-		if (r->lat) {
-			bench_gap(GAP_US);
-			t0 = bench_now_ns();
-			memcpy(buf, &t0, sizeof(t0));
-		} else {
-			memcpy(buf, &i, sizeof(i));
-		}
-		publish(pub, buf, r->size);
-		if (r->lat)
-			bench_wait_flag(&r->ctl->ack, i + 1);
+		publish_one(r, pub, buf, i);
 	}
 	bench_wait_flag(&r->ctl->ready, 2);
 	c0 = bench_cpu_ns();
 	r->ctl->t_start = bench_now_ns();
 	for (; i < r->warmup + r->count; i++) {
-		if (r->lat) {
-			bench_gap(GAP_US);
-			t0 = bench_now_ns();
-			memcpy(buf, &t0, sizeof(t0));
-		} else {
-			memcpy(buf, &i, sizeof(i));
-		}
-		publish(pub, buf, r->size);
-		if (r->lat)
-			bench_wait_flag(&r->ctl->ack, i + 1);
+		publish_one(r, pub, buf, i);
 	}
 	c0 = bench_cpu_ns() - c0;
 	if (bench_wait_child(child) || r->ctl->cons_errors) {
