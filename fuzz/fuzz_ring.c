@@ -342,7 +342,7 @@ static void fuzz_producer(const uint8_t *img, size_t n, size_t psize,
 	old_epoch = get_field(pmem, &fields[F_EPOCH]);
 	old_ctl_epoch = get_field(pmem, &fields[F_CTL_EPOCH]);
 	pol = u8(s) % 3;
-	att = ed_producer_attach(&p, pmem, psize, ds, P_RMAX, pol, 1);
+	att = ed_producer_attach(&p, pmem, psize, ds, P_RMAX, pol, 1, 1);
 	if (att != ED_ATTACH_RESUMED && att != ED_ATTACH_FORMATTED)
 		abort();
 	/* A new epoch is distinct from anything either side remembers. */

@@ -61,7 +61,7 @@ static int seed(const char *dir, nku64_f ds, uint32_t policy, int reader)
 
 	if (!pmem)
 		return -1;
-	if (ed_producer_attach(&p, pmem, psize, ds, RMAX, policy, 1) < 0)
+	if (ed_producer_attach(&p, pmem, psize, ds, RMAX, policy, 1, 1) < 0)
 		goto out;
 	ed_consumer_open(&c, pmem, psize);
 	for (i = 0; i < n; i++) {

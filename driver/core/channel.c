@@ -178,7 +178,7 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 		ch->attach_result = ed_producer_attach(
 			&ch->u.p, ch->pmem, ch->pmem_size, ch->cfg.ring_size,
 			ch->cfg.record_max, (nku32_f)ch->cfg.policy,
-			host->now_ns(host->ctx));
+			host->now_ns(host->ctx), host->random(host->ctx));
 		if (ch->attach_result < 0) {
 			set_err(err, errlen, "channel ", ch->cfg.name,
 				": bad ring geometry");
@@ -287,12 +287,29 @@ int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
 	     nku64_f *seq)
 {
 	int r, notify = 0;
+	struct ed_wr w;
 
 	if (ch->role != ED_PRODUCER)
 		return -ED_EINVAL;
 	lock(ch);
-	r = ed_producer_write(&ch->u.p, type, buf, len,
-			      ch->host->now_ns(ch->host->ctx), seq, &notify);
+	if (!(ch->host->flags & ED_HOST_COPY_UNLOCKED)) {
+		r = ed_producer_write(&ch->u.p, type, buf, len,
+				      ch->host->now_ns(ch->host->ctx), seq,
+				      &notify);
+	} else {
+		r = ed_producer_reserve(&ch->u.p, type, len,
+					ch->host->now_ns(ch->host->ctx), &w,
+					&notify);
+		if (seq && (!r || r == -ED_ENOSPC))
+			*seq = w.seq;
+		if (!r) {
+			/* The copy and CRC with interrupts on. */
+			unlock(ch);
+			ed_producer_fill(&ch->u.p, &w, buf);
+			lock(ch);
+			ed_producer_publish(&ch->u.p, &w, &notify);
+		}
+	}
 	check_faults(ch);
 	unlock(ch);
 	if (notify)
@@ -311,6 +328,37 @@ int ed_write_ready(struct ed_channel *ch, nku32_f len)
 	return r;
 }
 
+/*
+ * The next message, a record copied into buf and checked there, held
+ * until ed_commit. Hosts whose lock masks interrupts copy without it.
+ */
+static int fetch(struct ed_channel *ch, struct ed_msg *m, void *buf,
+		 nku32_f buflen)
+{
+	int r, v, step;
+
+	if (!(ch->host->flags & ED_HOST_COPY_UNLOCKED))
+		return ed_consumer_fetch(&ch->u.c, m, buf, buflen);
+	for (step = 0; step < 8; step++) {
+		r = ed_consumer_look(&ch->u.c, m);
+		if (r != ED_MSG_RECORD)
+			return r;
+		if (m->len > buflen)
+			return -ED_ENOBUFS; /* held: ed_commit skips it */
+		unlock(ch);
+		v = ed_consumer_check(&ch->u.c, buf);
+		lock(ch);
+		r = ed_consumer_settle(&ch->u.c, v, 1);
+		if (r == -ED_ESTALE)
+			continue; /* overwritten while copied: look again */
+		if (r)
+			return r;
+		m->data = buf;
+		return ED_MSG_RECORD;
+	}
+	return ED_MSG_NONE;
+}
+
 int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
 {
 	int r, notify = 0;
@@ -318,11 +366,30 @@ int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
 	if (ch->role != ED_CONSUMER)
 		return -ED_EINVAL;
 	lock(ch);
-	r = ed_consumer_read(&ch->u.c, m, buf, buflen, &notify);
+	if (!(ch->host->flags & ED_HOST_COPY_UNLOCKED)) {
+		r = ed_consumer_read(&ch->u.c, m, buf, buflen, &notify);
+	} else {
+		r = fetch(ch, m, buf, buflen);
+		if (r == ED_MSG_RECORD && ed_consumer_commit(&ch->u.c, &notify))
+			r = -ED_EPROTO; /* cannot happen to a copy */
+	}
 	check_faults(ch);
 	unlock(ch);
 	if (notify)
 		nkops.nk_xirq_trigger(ch->tx, ch->peer);
+	return r;
+}
+
+int ed_fetch(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
+{
+	int r;
+
+	if (ch->role != ED_CONSUMER)
+		return -ED_EINVAL;
+	lock(ch);
+	r = fetch(ch, m, buf, buflen);
+	check_faults(ch);
+	unlock(ch);
 	return r;
 }
 

@@ -2,19 +2,32 @@
 /*
  * Consumer end of the Earlydata ring (docs/earlydata-protocol.md).
  *
- * Everything read from the shared area is untrusted. The geometry is
- * checked against the PMEM size once per epoch and cached; every head,
- * tail, next_seq and record header is checked before use, each shared
- * value is loaded exactly once into a local, and payload CRCs are checked
- * on the bytes actually handed out. A violation becomes a fault (field,
- * rule, value, position), a resynchronisation and, for the records that
- * had to be skipped, a loss event; never an access outside the area.
+ * Everything read from the shared area is untrusted, and may change while
+ * it is read: an overwrite-oldest producer reuses the bytes of records the
+ * reader has not reached yet, and a restarted producer rewrites its
+ * header. The consumer therefore validates after reading, as the Linux
+ * printk ring buffer does: it copies what it reads (each shared value is
+ * loaded once), then, after a read barrier, loads the header's magic,
+ * epoch and tail again. If the producer took the bytes away meanwhile, the
+ * copy is discarded: an overwritten record becomes an exact loss, a
+ * rewritten header a new attach, never a fault. Only a check that fails
+ * on bytes the producer has not touched since is a fault: a field, a rule,
+ * a value and a position, then a resynchronisation.
  */
 #include <earlydata/ring_io.h>
 
 #include "ed_port.h"
 
-#define MAX_STEPS 4 /* skips, pads and resyncs looked at per call */
+#define MAX_STEPS 8 /* skips, pads, retries and resyncs per call */
+
+/* The states of the message held between a peek and its commit. */
+#define HELD_NONE 0
+#define HELD_INPLACE 1 /* checked in PMEM: commit re-checks the tail */
+#define HELD_HEADER 2 /* header checked, payload not yet copied */
+#define HELD_COPY 3 /* copied and checked: the copy is the record */
+
+/* read_seq while replaying: the next record's seq is taken as it comes. */
+#define SEQ_ANY (~0ull)
 
 const char *ed_loss_reason_name(nku32_f reason)
 {
@@ -27,8 +40,9 @@ const char *ed_loss_reason_name(nku32_f reason)
 		return "corrupt";
 	case ED_LOSS_RESET:
 		return "reset";
+	default:
+		return "unknown";
 	}
-	return "unknown";
 }
 
 static int fault(struct ed_consumer *c, const char *field, const char *rule,
@@ -52,11 +66,34 @@ void ed_consumer_open(struct ed_consumer *c, void *pmem, nku64_f pmem_size)
 	c->data = (const nku8_f *)pmem + ED_RING_DATA_OFF;
 }
 
-/* Persist the read position: seq first, position last (release). */
+static int replaying(const struct ed_consumer *c)
+{
+	return c->replay_end != 0;
+}
+
+static nku32_f default_gap_reason(const struct ed_consumer *c)
+{
+	return c->policy == ED_POLICY_DROP_NEW ? ED_LOSS_DROPPED :
+						 ED_LOSS_OVERWRITTEN;
+}
+
+/*
+ * Persist the read position: seq first, position last. [C5] the release
+ * orders our reads of everything before it (the records) before the
+ * position store; pairs with [P9], the producer's acquire of read_pos
+ * before it reuses the space. While replaying, the position persisted
+ * stays where the replay started: it never moves back.
+ */
 static void publish_pos(struct ed_consumer *c)
 {
-	ed_store(&c->ctl->read_seq, c->read_seq);
-	ed_store_release(&c->ctl->read_pos, c->read_pos);
+	nku64_f pos = c->read_pos, seq = c->read_seq;
+
+	if (replaying(c)) {
+		pos = c->replay_end;
+		seq = c->replay_seq;
+	}
+	ed_store(&c->ctl->read_seq, seq);
+	ed_store_release(&c->ctl->read_pos, pos);
 }
 
 static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
@@ -67,54 +104,80 @@ static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
 	c->loss.loss_first = first;
 	c->loss.loss_count = count;
 	c->loss.loss_reason = reason;
+	c->loss.len = 0;
+	c->loss.data = 0;
 	c->have_loss = 1;
 }
 
 /*
+ * Is the ring still the one whose bytes we just read? Called after
+ * reading shared bytes at position pos: [C2] the read barrier orders
+ * those reads before the loads below, and pairs with [P2] (tail stored,
+ * full barrier, then the bytes behind it overwritten) and [P5] (header
+ * rewritten, full barrier, then new records). Whoever read a byte the
+ * producer wrote after one of those barriers sees the store before it
+ * here. Returns 1 when the bytes may have changed under us.
+ */
+static int overtaken(const struct ed_consumer *c, nku64_f pos)
+{
+	ed_rmb(); /* [C2] */
+	if (ed_load_acquire(&c->hdr->magic) != ED_RING_MAGIC || /* [C4] */
+	    ed_load(&c->hdr->epoch) != c->epoch)
+		return 1;
+	if ((c->policy == ED_POLICY_OVERWRITE_OLDEST || replaying(c)) &&
+	    ed_load(&c->hdr->tail) > pos)
+		return 1;
+	return 0;
+}
+
+/*
  * Validate the producer's header and cache its geometry for this epoch.
- * Resumes from the persisted read position when it belongs to the same
- * epoch; a new epoch starts at position 0 (after a loss event when an
- * older epoch was being read).
+ * The header is a seqcount: [C4] the acquire of magic pairs with [P4] (the
+ * fields are stored before magic), and [C3] the read barrier before
+ * magic and epoch are loaded again pairs with [P3] (magic is cleared
+ * before any field changes). A header that changed while we read it is
+ * -ED_EAGAIN (try again), never a fault.
  */
 static int attach(struct ed_consumer *c)
 {
 	struct ed_ring_hdr *h = c->hdr;
 	nku64_f ds, epoch, old, pos, seq;
-	nku32_f rmax, pol;
+	nku32_f vmaj, hsz, doff, rmax, pol;
 
 	if (c->pmem_size < ED_RING_DATA_OFF)
 		return fault(c, "pmem", "smaller than the ring header area",
 			     c->pmem_size, 0);
-	if (ed_load_acquire(&h->magic) != ED_RING_MAGIC)
+	if (ed_load_acquire(&h->magic) != ED_RING_MAGIC) /* [C4] */
 		return -ED_EAGAIN; /* not formatted (yet) */
-	if (ed_load(&h->version_major) != ED_RING_VERSION_MAJOR)
-		return fault(c, "header.version_major", "unsupported",
-			     ed_load(&h->version_major), 0);
-	if (ed_load(&h->hdr_size) < sizeof(*h) ||
-	    ed_load(&h->hdr_size) > ED_CONS_CTL_OFF)
-		return fault(c, "header.hdr_size", "not 192..2048",
-			     ed_load(&h->hdr_size), 0);
-	if (ed_load(&h->data_off) != ED_RING_DATA_OFF)
-		return fault(c, "header.data_off", "not 0x1000",
-			     ed_load(&h->data_off), 0);
+	vmaj = ed_load(&h->version_major);
+	hsz = ed_load(&h->hdr_size);
+	doff = ed_load(&h->data_off);
 	ds = ed_load(&h->data_size);
 	rmax = ed_load(&h->record_max);
 	pol = ed_load(&h->policy);
 	epoch = ed_load(&h->epoch);
+	ed_rmb(); /* [C3] */
+	if (ed_load(&h->magic) != ED_RING_MAGIC || ed_load(&h->epoch) != epoch)
+		return -ED_EAGAIN; /* being rewritten */
+	if (vmaj != ED_RING_VERSION_MAJOR)
+		return fault(c, "header.version_major", "unsupported", vmaj, 0);
+	if (hsz < sizeof(*h) || hsz > ED_CONS_CTL_OFF)
+		return fault(c, "header.hdr_size", "not 192..2048", hsz, 0);
+	if (doff != ED_RING_DATA_OFF)
+		return fault(c, "header.data_off", "not 0x1000", doff, 0);
 	if (ed_ring_geometry_ok(c->pmem_size, ds, rmax))
 		return fault(c, "header.data_size",
 			     "does not fit the PMEM or record_max", ds, 0);
 	if (pol > ED_POLICY_OVERWRITE_OLDEST)
 		return fault(c, "header.policy", "unknown", pol, 0);
-	if (!epoch)
-		return fault(c, "header.epoch", "is 0", 0, 0);
-	c->data_size = ds;
-	c->record_max = rmax;
-	c->policy = pol;
-	old = ed_load(&c->ctl->epoch);
+	if (!epoch || epoch > ED_EPOCH_MAX)
+		return fault(c, "header.epoch", "is 0 or above 2^63 - 1", epoch,
+			     0);
+	old = ed_load_acquire(&c->ctl->epoch);
 	if (c->attached && c->epoch != epoch) {
-		/* Reformatted under us: what we had not read is gone. */
-		queue_loss(c, c->read_seq, 0, ED_LOSS_RESET);
+		/* Replaced under us: what we had not read is gone. */
+		c->loss.loss_first = replaying(c) ? c->replay_seq : c->read_seq;
+		c->have_loss = 2;
 		old = 0;
 	} else if (!c->attached && old == epoch) {
 		pos = ed_load(&c->ctl->read_pos);
@@ -125,21 +188,30 @@ static int attach(struct ed_consumer *c)
 		c->read_pos = pos;
 		c->read_seq = seq;
 	} else if (!c->attached && old) {
-		queue_loss(c, ed_load(&c->ctl->read_seq), 0, ED_LOSS_RESET);
+		c->loss.loss_first = ed_load(&c->ctl->read_seq);
+		c->have_loss = 2;
 		old = 0;
+	} else {
+		c->have_loss = 0;
 	}
+	c->data_size = ds;
+	c->record_max = rmax;
+	c->policy = pol;
+	c->epoch = epoch;
+	c->replay_end = 0;
 	if (old != epoch) {
 		c->read_pos = 0;
 		c->read_seq = 0;
 		publish_pos(c);
-		ed_store_release(&c->ctl->epoch, epoch);
+		ed_store_release(&c->ctl->epoch, epoch); /* [C7] */
 	}
-	c->epoch = epoch;
+	if (c->have_loss == 2) /* the new epoch's loss event carries it */
+		queue_loss(c, c->loss.loss_first, 0, ED_LOSS_RESET);
+	c->seq_pos = c->read_pos;
 	/* A producer already waiting gets one space XIRQ at our first commit. */
 	c->notified_gen = ed_load(&h->prod_wait_gen) - 1;
-	c->gap_reason = pol == ED_POLICY_DROP_NEW ? ED_LOSS_DROPPED :
-						    ED_LOSS_OVERWRITTEN;
-	c->peeked = 0;
+	c->gap_reason = default_gap_reason(c);
+	c->held = HELD_NONE;
 	c->head_seen = 0;
 	c->magic_bad = 0;
 	c->attached = 1;
@@ -149,8 +221,7 @@ static int attach(struct ed_consumer *c)
 /* Is the ring still the one we attached to? Re-attach if not. */
 static int check_epoch(struct ed_consumer *c)
 {
-	nku32_f magic = ed_load_acquire(&c->hdr->magic);
-	int r;
+	nku32_f magic = ed_load_acquire(&c->hdr->magic); /* [C4] */
 
 	if (c->attached && magic == ED_RING_MAGIC &&
 	    ed_load(&c->hdr->epoch) == c->epoch)
@@ -163,8 +234,7 @@ static int check_epoch(struct ed_consumer *c)
 		c->magic_bad = 1;
 		return fault(c, "header.magic", "overwritten", magic, 0);
 	}
-	r = attach(c);
-	return r;
+	return attach(c);
 }
 
 /*
@@ -178,14 +248,10 @@ static void resync(struct ed_consumer *c, nku64_f head)
 		c->read_pos = head;
 	c->head_seen = 0;
 	c->gap_reason = ED_LOSS_CORRUPT;
-	c->peeked = 0;
+	c->held = HELD_NONE;
+	if (replaying(c) && c->read_pos >= c->replay_end)
+		c->replay_end = 0;
 	publish_pos(c);
-}
-
-/* Deliver a seq gap [read_seq, seq) as a loss event. */
-static void gap(struct ed_consumer *c, nku64_f seq)
-{
-	queue_loss(c, c->read_seq, seq - c->read_seq, c->gap_reason);
 }
 
 static int take_loss(struct ed_consumer *c, struct ed_msg *m)
@@ -194,35 +260,79 @@ static int take_loss(struct ed_consumer *c, struct ed_msg *m)
 	c->have_loss = 0;
 	c->st.loss_events++;
 	c->st.lost += m->loss_count;
-	if (m->loss_count)
+	if (m->loss_count) {
 		c->read_seq = m->loss_first + m->loss_count;
-	c->gap_reason = c->policy == ED_POLICY_DROP_NEW ? ED_LOSS_DROPPED :
-							  ED_LOSS_OVERWRITTEN;
+		c->seq_pos = c->read_pos;
+	}
+	c->gap_reason = default_gap_reason(c);
 	publish_pos(c);
 	return ED_MSG_LOSS;
 }
 
 /*
- * Find the next message. With dst, a record's payload is copied there and
- * its CRC checked on the copy (the producer cannot change it afterwards);
- * without, the CRC is checked in place and m->data points into PMEM.
+ * The record at the read position has seq `seq` and the replay (if any)
+ * allows it. Gaps are losses: at most as many records as the bytes since
+ * the position where read_seq was known can hold (block and
+ * overwrite-oldest; drop-new spends sequence numbers without bytes).
+ * Returns 0 to deliver it, 1 to skip it, ED_MSG_LOSS, or a fault.
  */
-static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
-		     nku32_f dstlen)
+static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
+		     struct ed_msg *m)
+{
+	nku64_f room;
+
+	if (replaying(c)) {
+		/* Records delivered before the rewind, again: no losses. */
+		if (seq >= c->replay_seq ||
+		    (c->read_seq != SEQ_ANY && seq < c->read_seq))
+			return fault(c, "record.seq", "outside the replay", seq,
+				     c->read_pos);
+		return 0;
+	}
+	if (seq + 1 == c->read_seq) {
+		/* Consumed: publish_pos() was cut between its stores. */
+		c->read_pos += span;
+		c->seq_pos = c->read_pos;
+		publish_pos(c);
+		return 1;
+	}
+	if (seq < c->read_seq)
+		return fault(c, "record.seq", "went backwards", seq,
+			     c->read_pos);
+	if (seq == c->read_seq)
+		return 0;
+	room = c->read_pos >= c->seq_pos ?
+		       (c->read_pos - c->seq_pos) / ED_REC_HDR_SIZE :
+		       0;
+	if (c->policy != ED_POLICY_DROP_NEW && seq - c->read_seq > room)
+		return fault(c, "record.seq",
+			     "ahead of what the ring can have held", seq,
+			     c->read_pos);
+	queue_loss(c, c->read_seq, seq - c->read_seq, c->gap_reason);
+	return take_loss(c, m);
+}
+
+/*
+ * Find the next message. A record is left in c->held = HELD_HEADER: its
+ * header copied, checked and (where it mattered) not overtaken; its
+ * payload is still to be read and checked. Returns ED_MSG_RECORD,
+ * ED_MSG_LOSS, ED_MSG_NONE, -ED_EAGAIN or a fault (-ED_EPROTO).
+ */
+static int look(struct ed_consumer *c, struct ed_msg *m)
 {
 	nku64_f head, tail, next, off, room, span, h2;
-	const nku8_f *payload;
 	struct ed_rec_hdr r;
 	int step, e;
 
-	if (c->have_loss)
-		return take_loss(c, m);
-	e = check_epoch(c);
-	if (e)
-		return e;
-	if (c->have_loss) /* attach found a new epoch */
-		return take_loss(c, m);
+	c->held = HELD_NONE;
 	for (step = 0; step < MAX_STEPS; step++) {
+		if (c->have_loss)
+			return take_loss(c, m);
+		e = check_epoch(c);
+		if (e)
+			return e;
+		if (c->have_loss) /* attach found a new epoch */
+			return take_loss(c, m);
 		/*
 		 * Records below a head already loaded and validated are
 		 * complete: take them without touching the producer's line
@@ -232,25 +342,46 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 			head = c->head_seen;
 			goto have_head;
 		}
-		head = ed_load_acquire(&c->hdr->head);
+		head = ed_load_acquire(&c->hdr->head); /* [C1] */
 		tail = ed_load_acquire(&c->hdr->tail);
 		if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
 		    head - tail > c->data_size) {
+			if (overtaken(c, c->read_pos))
+				continue; /* header rewritten meanwhile */
 			e = fault(c, "header.head/tail", "inconsistent", head,
 				  tail);
 			resync(c, c->read_pos);
 			return e;
 		}
 		if (head < c->read_pos) {
+			if (overtaken(c, c->read_pos))
+				continue;
 			e = fault(c, "header.head", "behind the read position",
 				  head, c->read_pos);
-			resync(c, head);
 			c->read_pos = head;
-			publish_pos(c);
+			c->seq_pos = head;
+			c->replay_end = 0;
+			resync(c, head);
 			return e;
 		}
-		if (c->read_pos < tail) {
-			if (c->policy != ED_POLICY_OVERWRITE_OLDEST) {
+		if (c->read_pos < tail && replaying(c) &&
+		    tail <= c->replay_end) {
+			/* Reclaimed while replaying: records read before. */
+			c->read_pos = tail;
+			c->read_seq = SEQ_ANY;
+		} else if (c->read_pos < tail) {
+			if (replaying(
+				    c)) { /* the tail passed the whole replay */
+				c->read_pos = c->replay_end;
+				c->read_seq = c->replay_seq;
+				c->seq_pos = c->replay_end;
+				c->replay_end = 0;
+			}
+			if (c->policy == ED_POLICY_OVERWRITE_OLDEST) {
+				/* Overwritten: the next seq gap tells. */
+				c->read_pos = tail;
+				c->gap_reason = ED_LOSS_OVERWRITTEN;
+			} else {
 				e = fault(c, "header.tail",
 					  "passed the read position", tail,
 					  c->read_pos);
@@ -259,8 +390,13 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 				publish_pos(c);
 				return e;
 			}
-			c->read_pos = tail; /* overwritten: the gap tells */
-			c->gap_reason = ED_LOSS_OVERWRITTEN;
+		}
+		if (replaying(c) && c->read_pos >= c->replay_end) {
+			/* The replay is over: back where it started. */
+			c->read_pos = c->replay_end;
+			c->read_seq = c->replay_seq;
+			c->seq_pos = c->replay_end;
+			c->replay_end = 0;
 		}
 		if (head - c->read_pos > c->data_size) {
 			e = fault(c, "header.head", "more than a ring ahead",
@@ -270,7 +406,9 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 		}
 		if (c->read_pos == head) {
 			/* Caught up: did drop-new spend sequence numbers? */
-			next = ed_load_acquire(&c->hdr->next_seq);
+			if (c->policy != ED_POLICY_DROP_NEW)
+				return ED_MSG_NONE;
+			next = ed_load_acquire(&c->hdr->next_seq); /* [C6] */
 			h2 = ed_load_acquire(&c->hdr->head);
 			if (h2 != head)
 				continue;
@@ -279,13 +417,14 @@ static int peek_into(struct ed_consumer *c, struct ed_msg *m, void *dst,
 			 * (also for good, if the producer died in between,
 			 * until it resumes). Only a lead means dropped records.
 			 */
-			if (next > c->read_seq) {
-				gap(c, next);
+			if (next > c->read_seq && c->read_seq != SEQ_ANY) {
+				queue_loss(c, c->read_seq, next - c->read_seq,
+					   c->gap_reason);
 				return take_loss(c, m);
 			}
 			return ED_MSG_NONE;
 		}
-		if (c->policy != ED_POLICY_OVERWRITE_OLDEST)
+		if (c->policy != ED_POLICY_OVERWRITE_OLDEST && !replaying(c))
 			c->head_seen = head;
 have_head:
 		off = c->read_pos % c->data_size;
@@ -294,11 +433,13 @@ have_head:
 			c->read_pos += room;
 			continue;
 		}
-		ed_memcpy(&r, c->data + off, sizeof(r));
+		ed_copy_from_shared(&r, c->data + off, sizeof(r));
 		if (r.type == ED_REC_TYPE_PAD) {
 			if (r.len != room - ED_REC_HDR_SIZE ||
 			    head - c->read_pos < room ||
 			    ed_rec_crc(&r, 0) != r.crc) {
+				if (overtaken(c, c->read_pos))
+					continue;
 				e = fault(c, "record.pad", "malformed", r.len,
 					  c->read_pos);
 				resync(c, head);
@@ -310,6 +451,8 @@ have_head:
 		span = ed_rec_span(r.len);
 		if (r.len > c->record_max || span > room ||
 		    span > head - c->read_pos) {
+			if (overtaken(c, c->read_pos))
+				continue;
 			e = fault(c, "record.len",
 				  r.len > c->record_max ?
 					  "above record_max" :
@@ -321,42 +464,27 @@ have_head:
 			return e;
 		}
 		if (r.type > ED_REC_TYPE_MAX || r.flags || r.reserved) {
+			if (overtaken(c, c->read_pos))
+				continue;
 			e = fault(c, "record.type", "reserved bits set", r.type,
 				  c->read_pos);
 			resync(c, head);
 			return e;
 		}
-		payload = c->data + off + ED_REC_HDR_SIZE;
-		if (dst) {
-			if (r.len > dstlen)
-				return -ED_ENOBUFS; /* nothing consumed */
-			ed_memcpy(dst, payload, r.len);
-			payload = dst;
-		}
-		if (ed_rec_crc(&r, payload) != r.crc) {
-			if (c->policy == ED_POLICY_OVERWRITE_OLDEST &&
-			    ed_load_acquire(&c->hdr->tail) > c->read_pos)
-				continue; /* overwritten while we looked */
-			e = fault(c, "record.crc", "mismatch", r.crc,
-				  c->read_pos);
-			resync(c, head);
-			return e;
-		}
-		if (r.seq + 1 == c->read_seq) {
-			/* Consumed: publish_pos() was cut between its stores. */
-			c->read_pos += span;
-			publish_pos(c);
+		/*
+		 * Anything but the expected seq changes our state: only on a
+		 * header that was not overwritten while we read it.
+		 */
+		if ((r.seq != c->read_seq || c->read_seq == SEQ_ANY) &&
+		    overtaken(c, c->read_pos))
 			continue;
-		}
-		if (r.seq < c->read_seq) {
-			e = fault(c, "record.seq", "went backwards", r.seq,
-				  c->read_pos);
-			resync(c, head);
+		e = judge_seq(c, r.seq, span, m);
+		if (e == 1)
+			continue;
+		if (e) {
+			if (e == -ED_EPROTO)
+				resync(c, head);
 			return e;
-		}
-		if (r.seq > c->read_seq) {
-			gap(c, r.seq);
-			return take_loss(c, m);
 		}
 		m->kind = ED_MSG_RECORD;
 		m->type = r.type;
@@ -364,15 +492,111 @@ have_head:
 		m->seq = r.seq;
 		m->ts_ns = r.ts_ns;
 		m->epoch = c->epoch;
-		m->data = payload;
-		c->peeked = 1;
+		m->data = c->data + off + ED_REC_HDR_SIZE;
+		m->loss_first = 0;
+		m->loss_count = 0;
+		m->loss_reason = 0;
+		c->held = HELD_HEADER;
+		c->held_hdr = r;
 		c->peek_pos = c->read_pos;
 		c->peek_next = c->read_pos + span;
-		c->peek_seq = r.seq;
-		c->peek_len = r.len;
 		return ED_MSG_RECORD;
 	}
 	return ED_MSG_NONE; /* the producer keeps moving; call again */
+}
+
+/*
+ * Read and check the payload of the record look() left in HELD_HEADER:
+ * copied into dst when given (the CRC is then computed on the copy, the
+ * bytes handed out), else checked in place. Touches only what look()
+ * fixed and the shared area, so a host may call it without its lock.
+ */
+int ed_consumer_check(const struct ed_consumer *c, void *dst)
+{
+	const struct ed_rec_hdr *r = &c->held_hdr;
+	const nku8_f *payload;
+	nku32_f crc;
+
+	if (c->held != HELD_HEADER)
+		return -ED_EINVAL;
+	payload = c->data + c->peek_pos % c->data_size + ED_REC_HDR_SIZE;
+	if (dst) {
+		ed_copy_from_shared(dst, payload, r->len);
+		payload = (const nku8_f *)dst;
+	}
+	crc = ed_rec_crc(r, payload);
+	if (overtaken(c, c->peek_pos))
+		return -ED_ESTALE;
+	return crc == r->crc ? 0 : -ED_EPROTO;
+}
+
+/*
+ * Apply the verdict of ed_consumer_check: 0 keeps the record held (as a
+ * copy when copied), -ED_ESTALE drops it (overwritten: the next look
+ * reports the loss, or re-attaches), -ED_EPROTO is a CRC fault.
+ */
+int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied)
+{
+	if (c->held != HELD_HEADER)
+		return -ED_EINVAL;
+	if (!verdict) {
+		c->held = copied ? HELD_COPY : HELD_INPLACE;
+		return 0;
+	}
+	c->held = HELD_NONE;
+	if (verdict == -ED_ESTALE) {
+		c->head_seen = 0;
+		return -ED_ESTALE;
+	}
+	verdict = fault(c, "record.crc", "mismatch", c->held_hdr.crc,
+			c->peek_pos);
+	resync(c, ed_load_acquire(&c->hdr->head));
+	return verdict;
+}
+
+/*
+ * Next message, its record checked: copied into dst (dstlen bytes) when
+ * dst is given, else in place.
+ */
+static int next_checked(struct ed_consumer *c, struct ed_msg *m, void *dst,
+			nku32_f dstlen)
+{
+	int k, step;
+
+	for (step = 0; step < MAX_STEPS; step++) {
+		k = look(c, m);
+		if (k != ED_MSG_RECORD)
+			return k;
+		if (dst && m->len > dstlen)
+			return -ED_ENOBUFS; /* held: commit skips it */
+		k = ed_consumer_settle(c, ed_consumer_check(c, dst), dst != 0);
+		if (k == -ED_ESTALE)
+			continue;
+		if (k)
+			return k;
+		if (dst)
+			m->data = dst;
+		return ED_MSG_RECORD;
+	}
+	return ED_MSG_NONE;
+}
+
+int ed_consumer_look(struct ed_consumer *c, struct ed_msg *m)
+{
+	if (c->held == HELD_HEADER)
+		c->held = HELD_NONE; /* looked again: forget the old one */
+	return look(c, m);
+}
+
+int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
+{
+	return next_checked(c, m, 0, 0);
+}
+
+int ed_consumer_fetch(struct ed_consumer *c, struct ed_msg *m, void *buf,
+		      nku32_f buflen)
+{
+	return next_checked(c, m, buf, buflen);
 }
 
 /*
@@ -388,7 +612,7 @@ static void space_notify(struct ed_consumer *c, int *notify)
 	nku64_f head;
 	nku32_f g;
 
-	ed_mb(); /* read_pos store before the prod_wait_gen load */
+	ed_mb(); /* [C9] read_pos store before the prod_wait_gen load */
 	g = ed_load(&c->hdr->prod_wait_gen);
 	if (g == c->notified_gen) {
 		c->st.notify_suppressed++;
@@ -405,53 +629,54 @@ static void space_notify(struct ed_consumer *c, int *notify)
 
 int ed_consumer_commit(struct ed_consumer *c, int *notify)
 {
+	int held = c->held;
+
 	*notify = 0;
-	if (!c->peeked)
+	if (held == HELD_NONE)
 		return -ED_EINVAL;
-	c->peeked = 0;
+	c->held = HELD_NONE;
 	/*
-	 * Overwrite-oldest: the caller's reads of the record before the tail
-	 * load. The other policies need no barrier: the release store of
-	 * read_pos below orders those reads before the producer may reuse
-	 * the space.
+	 * In place: the caller's reads of the record before the loads of
+	 * overtaken() ([C2]); a record the producer took away meanwhile is
+	 * not consumed but lost (the next peek reports it). A copy is
+	 * the record whatever happened since; a record only looked at is
+	 * skipped (too large for the caller).
 	 */
-	if (c->policy == ED_POLICY_OVERWRITE_OLDEST) {
-		ed_mb();
-		if (ed_load_acquire(&c->hdr->tail) > c->peek_pos) {
-			c->gap_reason = ED_LOSS_OVERWRITTEN;
-			return -ED_ESTALE; /* the next peek reports the loss */
-		}
+	if (held == HELD_INPLACE && overtaken(c, c->peek_pos)) {
+		c->head_seen = 0;
+		return -ED_ESTALE;
 	}
 	c->read_pos = c->peek_next;
-	c->read_seq = c->peek_seq + 1;
-	publish_pos(c);
-	c->st.records++;
-	c->st.bytes += c->peek_len;
-	if (c->policy == ED_POLICY_BLOCK)
+	c->read_seq = c->held_hdr.seq + 1;
+	c->seq_pos = c->read_pos;
+	if (replaying(c) && c->read_pos >= c->replay_end) {
+		c->read_pos = c->replay_end;
+		c->read_seq = c->replay_seq;
+		c->seq_pos = c->replay_end;
+		c->replay_end = 0;
+	}
+	if (!replaying(c))
+		publish_pos(c);
+	if (held != HELD_HEADER) {
+		c->st.records++;
+		c->st.bytes += c->held_hdr.len;
+	}
+	if (c->policy == ED_POLICY_BLOCK && !replaying(c))
 		space_notify(c, notify);
 	return 0;
-}
-
-int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
-{
-	return peek_into(c, m, 0, 0);
 }
 
 int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 		     nku32_f buflen, int *notify)
 {
-	int k, e;
+	int k;
 
 	*notify = 0;
-	for (;;) {
-		k = peek_into(c, m, buf, buflen);
-		if (k != ED_MSG_RECORD)
-			return k;
-		e = ed_consumer_commit(c, notify);
-		if (e == -ED_ESTALE)
-			continue; /* overwritten while copied: a loss follows */
-		return e ? e : ED_MSG_RECORD;
-	}
+	k = ed_consumer_fetch(c, m, buf, buflen);
+	if (k != ED_MSG_RECORD)
+		return k;
+	k = ed_consumer_commit(c, notify);
+	return k ? k : ED_MSG_RECORD;
 }
 
 void ed_consumer_repair(struct ed_consumer *c)
@@ -459,46 +684,40 @@ void ed_consumer_repair(struct ed_consumer *c)
 	if (!c->attached)
 		return;
 	publish_pos(c);
-	ed_store_release(&c->ctl->epoch, c->epoch);
+	ed_store_release(&c->ctl->epoch, c->epoch); /* [C7] */
 }
 
+/*
+ * Replay what is still in the ring: move back to its oldest record. The
+ * replay is private: the position persisted (and seen by the producer)
+ * stays where it was, so the producer may go on reclaiming the records
+ * being replayed (they were consumed); those it takes are skipped, and
+ * the replay ends where it started.
+ */
 int ed_consumer_rewind(struct ed_consumer *c)
 {
-	nku64_f tail, seq, pos, off;
-	struct ed_rec_hdr r;
+	nku64_f tail, end, seq;
 	int e = check_epoch(c);
 
 	if (e)
 		return e;
+	if (c->have_loss)
+		return 0; /* a new epoch: reading from its start anyway */
 	tail = ed_load_acquire(&c->hdr->tail);
-	if ((tail & (ED_REC_ALIGN - 1)) || tail > c->read_pos)
-		return tail > c->read_pos ?
-			       0 :
-			       fault(c, "header.tail", "misaligned", tail, 0);
-	/* The oldest record's seq becomes the expected one; a pad or the
-	 * unusable end of the data area at the tail is skipped first. */
-	pos = tail;
-	off = pos % c->data_size;
-	if (c->data_size - off >= ED_REC_HDR_SIZE)
-		ed_memcpy(&r, c->data + off, sizeof(r));
-	else
-		r.type = ED_REC_TYPE_PAD;
-	if (r.type == ED_REC_TYPE_PAD) {
-		pos += c->data_size - off;
-		off = 0;
+	if (tail & (ED_REC_ALIGN - 1))
+		return fault(c, "header.tail", "misaligned", tail, 0);
+	end = replaying(c) ? c->replay_end : c->read_pos;
+	seq = replaying(c) ? c->replay_seq : c->read_seq;
+	if (tail >= end) {
+		c->held = HELD_NONE;
+		return 0; /* nothing behind us is left */
 	}
-	seq = c->read_seq;
-	if (pos < c->read_pos) {
-		ed_memcpy(&r, c->data + off, sizeof(r));
-		if (r.type != ED_REC_TYPE_PAD && r.seq <= c->read_seq)
-			seq = r.seq;
-	}
+	c->replay_end = end;
+	c->replay_seq = seq;
 	c->read_pos = tail;
-	c->read_seq = seq;
+	c->read_seq = SEQ_ANY;
 	c->head_seen = 0;
-	c->peeked = 0;
-	c->have_loss = 0;
-	publish_pos(c);
+	c->held = HELD_NONE;
 	return 0;
 }
 
@@ -508,13 +727,16 @@ int ed_consumer_arm(struct ed_consumer *c)
 
 	/* Always a value the producer has not notified yet (it only grows). */
 	ed_store(&c->ctl->cons_wait_gen, ed_load(&c->ctl->cons_wait_gen) + 1);
-	ed_mb(); /* the gen store before the head load */
+	ed_mb(); /* [C8] the gen store before the head load; pairs with [P7] */
 	if (!c->attached)
 		return ed_load_acquire(&c->hdr->magic) == ED_RING_MAGIC;
 	head = ed_load_acquire(&c->hdr->head);
 	if (head != c->read_pos || c->have_loss)
 		return 1;
-	return ed_load_acquire(&c->hdr->next_seq) > c->read_seq;
+	if (ed_load(&c->hdr->epoch) != c->epoch)
+		return 1;
+	return c->policy == ED_POLICY_DROP_NEW && c->read_seq != SEQ_ANY &&
+	       ed_load_acquire(&c->hdr->next_seq) > c->read_seq;
 }
 
 nku64_f ed_consumer_backlog(struct ed_consumer *c)

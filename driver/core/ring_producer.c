@@ -39,12 +39,18 @@ int ed_ring_geometry_ok(nku64_f pmem_size, nku64_f data_size,
 	return 0;
 }
 
-/* Publish the whole header from the private state; magic last. */
+/*
+ * Publish the whole header from the private state, as a seqcount: magic
+ * cleared, the fields, magic set. A consumer that read any field we store
+ * here sees the cleared magic ([P3], pairs with [C3]) or the final one
+ * ([P4], pairs with [C4]) and reads again.
+ */
 static void write_header(struct ed_producer *p)
 {
 	struct ed_ring_hdr *h = p->hdr;
 
-	ed_store_release(&h->magic, 0u);
+	ed_store(&h->magic, 0u);
+	ed_wmb(); /* [P3] magic cleared before any field changes */
 	ed_store(&h->version_major, (nku16_f)ED_RING_VERSION_MAJOR);
 	ed_store(&h->version_minor, (nku16_f)ED_RING_VERSION_MINOR);
 	ed_store(&h->hdr_size, (nku32_f)sizeof(*h));
@@ -58,7 +64,12 @@ static void write_header(struct ed_producer *p)
 	ed_store(&h->next_seq, p->next_seq);
 	ed_store(&h->prod_wait_gen, p->wait_gen);
 	ed_store(&h->format_ns, p->format_ns);
-	ed_store_release(&h->magic, (nku32_f)ED_RING_MAGIC);
+	ed_store_release(&h->magic, (nku32_f)ED_RING_MAGIC); /* [P4] */
+	/*
+	 * [P5] the header before any record byte written after it: a
+	 * consumer that read such a byte sees this epoch after its [C2].
+	 */
+	ed_mb();
 }
 
 void ed_producer_repair(struct ed_producer *p)
@@ -81,7 +92,7 @@ static nku64_f item_span(struct ed_producer *p, nku64_f pos, nku64_f *seq,
 	*seq = ~0ull;
 	if (room < ED_REC_HDR_SIZE)
 		return room;
-	ed_memcpy(&h, p->data + off, sizeof(h));
+	ed_copy_from_shared(&h, p->data + off, sizeof(h));
 	if (h.type == ED_REC_TYPE_PAD) {
 		if (h.len != room - ED_REC_HDR_SIZE ||
 		    (check_crc && ed_rec_crc(&h, 0) != h.crc))
@@ -145,7 +156,7 @@ static int resume_check(struct ed_producer *p)
 
 int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 		       nku64_f data_size, nku32_f record_max, nku32_f policy,
-		       nku64_f now_ns)
+		       nku64_f now_ns, nku64_f nonce)
 {
 	static const char *const why[] = {
 		"no valid ring header", "geometry or policy changed",
@@ -179,12 +190,19 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 		set_fault(p, "header.magic", why[0], ed_load(&p->hdr->magic),
 			  0);
 	/* else: never formatted, nothing to report */
-	/* A new epoch, distinct from anything either side remembers. */
+	/*
+	 * A new epoch: the host's nonce (random, or otherwise unique to this
+	 * start), distinct from anything either side remembers, so that no
+	 * consumer takes the new ring for the old one, even when the PMEM
+	 * was cleared (a hypervisor restart) and nothing is remembered.
+	 */
 	e1 = ed_load(&p->hdr->epoch);
 	e2 = ed_load(&p->ctl->epoch);
-	p->epoch = (e1 > e2 ? e1 : e2) + 1;
+	p->epoch = nonce & ED_EPOCH_MAX;
 	while (!p->epoch || p->epoch == e1 || p->epoch == e2)
-		p->epoch++;
+		p->epoch = (p->epoch * 6364136223846793005ull +
+			    1442695040888963407ull) &
+			   ED_EPOCH_MAX;
 	p->head = p->tail = p->next_seq = 0;
 	p->format_ns = now_ns;
 	write_header(p);
@@ -203,8 +221,10 @@ static nku64_f reclaim_limit(struct ed_producer *p)
 
 	if (p->policy == ED_POLICY_OVERWRITE_OLDEST)
 		return p->head;
+	/* [P9] ctl.epoch, then the position it covers; pairs with [C7] */
 	if (ed_load_acquire(&p->ctl->epoch) != p->epoch)
 		return p->tail; /* consumer not attached: it starts at 0 */
+	/* [P9] the consumer's reads of the records before we reuse them */
 	pos = ed_load_acquire(&p->ctl->read_pos);
 	if ((pos & (ED_REC_ALIGN - 1)) || pos < p->tail || pos > p->head) {
 		if (pos != p->bad_read_pos)
@@ -254,7 +274,11 @@ static int make_room(struct ed_producer *p, nku64_f need)
 	}
 	if (tail != p->tail) {
 		p->tail = tail;
-		/* Published before the bytes behind it are overwritten. */
+		/*
+		 * [P2] the tail is visible before any byte behind it is
+		 * overwritten: a consumer that read such a byte sees the new
+		 * tail after its [C2] and discards what it read.
+		 */
 		ed_store_release(&p->hdr->tail, tail);
 		ed_mb();
 	}
@@ -279,15 +303,20 @@ int ed_producer_has_space(struct ed_producer *p, nku32_f len)
 /* Notify the consumer if it armed a wait since our last notification. */
 static void maybe_notify(struct ed_producer *p, int *notify)
 {
-	/* head/next_seq stores before the cons_wait_gen load */
+	/* [P7] head/next_seq stores before the cons_wait_gen load: [C8] */
 	ed_gen_notify(&p->ctl->cons_wait_gen, &p->notified_gen, &p->st, notify);
 }
 
-int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
-		      nku32_f len, nku64_f ts_ns, nku64_f *seq, int *notify)
+/*
+ * Make room for a record of len bytes: reclaim, and under drop-new spend
+ * the sequence number of a refused record, under block ask for a space
+ * XIRQ. On success w says where the record goes; nothing is visible to the
+ * consumer before ed_producer_publish.
+ */
+int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
+			nku64_f ts_ns, struct ed_wr *w, int *notify)
 {
-	nku64_f span = ed_rec_span(len), off, room;
-	struct ed_rec_hdr h;
+	nku64_f span = ed_rec_span(len), room;
 
 	*notify = 0;
 	if (len > p->record_max)
@@ -296,15 +325,18 @@ int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 		return -ED_EINVAL;
 	if (make_room(p, need_for(p, span))) {
 		if (p->policy == ED_POLICY_DROP_NEW) {
-			if (seq)
-				*seq = p->next_seq;
+			w->seq = p->next_seq;
 			p->next_seq++;
+			/* [P6] after head (below); pairs with [C6] */
 			ed_store_release(&p->hdr->next_seq, p->next_seq);
 			p->st.dropped++;
 			maybe_notify(p, notify);
 			return -ED_ENOSPC;
 		}
-		/* Block: ask for a space XIRQ, then look once more. */
+		/*
+		 * Block: ask for a space XIRQ, then look once more. [P8] the
+		 * generation store before the read_pos load; pairs with [C9].
+		 */
 		p->wait_gen++;
 		ed_store(&p->hdr->prod_wait_gen, p->wait_gen);
 		ed_mb();
@@ -313,39 +345,74 @@ int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 			return -ED_EAGAIN;
 		}
 	}
-	off = p->head % p->data_size;
-	room = p->data_size - off;
-	if (room < span) {
-		if (room >= ED_REC_HDR_SIZE) {
-			ed_memset(&h, 0, sizeof(h));
-			h.len = (nku32_f)(room - ED_REC_HDR_SIZE);
-			h.type = ED_REC_TYPE_PAD;
-			h.crc = ed_rec_crc(&h, 0);
-			ed_memcpy(p->data + off, &h, sizeof(h));
-		}
-		p->head += room;
-		off = 0;
+	room = p->data_size - p->head % p->data_size;
+	w->pad = room < span ? room : 0;
+	w->off = (p->head + w->pad) % p->data_size;
+	w->span = span;
+	w->seq = p->next_seq;
+	ed_memset(&w->h, 0, sizeof(w->h));
+	w->h.len = len;
+	w->h.type = type;
+	w->h.seq = p->next_seq;
+	w->h.ts_ns = ts_ns;
+	return 0;
+}
+
+/*
+ * Write the reserved record (and the pad before it) into the data area:
+ * payload, alignment padding, then its header. Reads only what reserve
+ * fixed, so a host may call it without its lock.
+ */
+void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
+		      const void *buf)
+{
+	nku64_f off = p->head % p->data_size;
+	nku32_f len = w->h.len;
+	struct ed_rec_hdr pad;
+
+	if (w->pad >= ED_REC_HDR_SIZE) {
+		ed_memset(&pad, 0, sizeof(pad));
+		pad.len = (nku32_f)(w->pad - ED_REC_HDR_SIZE);
+		pad.type = ED_REC_TYPE_PAD;
+		pad.crc = ed_rec_crc(&pad, 0);
+		ed_copy_to_shared(p->data + off, &pad, sizeof(pad));
 	}
-	ed_memset(&h, 0, sizeof(h));
-	h.len = len;
-	h.type = type;
-	h.seq = p->next_seq;
-	h.ts_ns = ts_ns;
-	h.crc = ed_rec_crc(&h, buf);
-	ed_memcpy(p->data + off + ED_REC_HDR_SIZE, buf, len);
-	if (span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
-		ed_memset(p->data + off + ED_REC_HDR_SIZE + len, 0,
-			  span - ED_REC_HDR_SIZE - len);
-	ed_memcpy(p->data + off, &h, sizeof(h));
-	if (seq)
-		*seq = p->next_seq;
-	p->head += span;
+	w->h.crc = ed_rec_crc(&w->h, buf);
+	ed_copy_to_shared(p->data + w->off + ED_REC_HDR_SIZE, buf, len);
+	if (w->span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
+		ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE + len,
+			       w->span - ED_REC_HDR_SIZE - len);
+	ed_copy_to_shared(p->data + w->off, &w->h, sizeof(w->h));
+}
+
+/* Make the filled record visible and notify a sleeping consumer. */
+void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
+			 int *notify)
+{
+	*notify = 0;
+	p->head += w->pad + w->span;
 	p->next_seq++;
-	/* The record is complete before the head covers it. */
+	/* [P1] the record is complete before the head covers it: [C1] */
 	ed_store_release(&p->hdr->head, p->head);
+	/* [P6] next_seq after head; pairs with [C6] */
 	ed_store_release(&p->hdr->next_seq, p->next_seq);
 	p->st.records++;
-	p->st.bytes += len;
-	maybe_notify(p, notify);
+	p->st.bytes += w->h.len;
+	maybe_notify(p, notify); /* [P7] */
+}
+
+int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
+		      nku32_f len, nku64_f ts_ns, nku64_f *seq, int *notify)
+{
+	struct ed_wr w;
+	int r;
+
+	r = ed_producer_reserve(p, type, len, ts_ns, &w, notify);
+	if (seq && (!r || r == -ED_ENOSPC))
+		*seq = w.seq;
+	if (r)
+		return r;
+	ed_producer_fill(p, &w, buf);
+	ed_producer_publish(p, &w, notify);
 	return 0;
 }

@@ -30,6 +30,7 @@ struct edk_chan {
 	struct mutex rlock;
 	struct ed_msg pending; /* a loss taken off the core, not yet read */
 	bool has_pending;
+	void *rbuf; /* record_max bytes: the record fetched, checked */
 
 	/* Producer: the record being written, copied from user space. */
 	struct mutex wlock;

@@ -3,10 +3,12 @@
  * File operations of /dev/earlydata/<channel> (include/earlydata/
  * ed_chardev.h, docs/earlydata-linux.md).
  *
- * Consumer: read() peeks the next message under the channel's spinlock,
- * copies it from the ring straight into the user buffer with no lock
- * held, and only then commits it: a record is consumed exactly when the
- * read() returning it succeeds. Readers are serialised by a mutex that is
+ * Consumer: read() fetches the next record into the channel's bounce
+ * buffer (the core copies it out of the ring and checks its CRC on the
+ * copy, with the spinlock dropped for the copy), copies that checked copy
+ * to the user buffer, and only then commits it: a record is consumed
+ * exactly when the read() returning it succeeds, and user space gets only
+ * bytes that were checked. Readers are serialised by a mutex that is
  * never held while sleeping for data.
  *
  * Producer: write() copies the payload into a per-channel buffer (the core
@@ -115,8 +117,10 @@ static int edk_peek(struct edk_chan *kc, struct ed_msg *m)
 		return ED_MSG_LOSS;
 	}
 	do {
-		r = ed_peek(kc->ch, m);
+		r = ed_fetch(kc->ch, m, kc->rbuf, kc->ch->cfg.record_max);
 	} while (r == -ED_EPROTO && ++tries < 2); /* resynchronised: again */
+	if (r == -ED_ENOBUFS)
+		return ED_MSG_RECORD; /* m->len above record_max, held */
 	if (r == ED_MSG_LOSS) {
 		kc->pending = *m;
 		kc->has_pending = true;
@@ -141,8 +145,8 @@ static int edk_skip_oversized(struct edk_chan *kc, const struct ed_msg *m)
 			      .pos = m->seq };
 	unsigned long flags;
 
-	if (ed_commit(kc->ch))
-		return EDK_RETRY; /* overwritten meanwhile: a loss follows */
+	if (ed_commit(kc->ch)) /* skips the record only looked at */
+		return -EIO;
 	spin_lock_irqsave(&kc->lock, flags);
 	kc->oversized++;
 	edk_report_fault(kc->ch, &f);
@@ -190,11 +194,9 @@ static int edk_deliver(struct edk_chan *kc, char __user *ubuf, size_t left,
 		return -EMSGSIZE;
 	edk_fill_hdr(&h, &m, size);
 	/*
-	 * m.data points into the ring, len checked against the ring: the
-	 * copy may fault and sleep, so no spinlock is held. The record stays
-	 * in the ring until the commit; an overwrite-oldest producer that
-	 * overwrote it meanwhile makes the commit fail (the copy is then
-	 * dropped and a loss event follows).
+	 * m.data is the bounce buffer: the bytes whose CRC was checked, out
+	 * of the producer's reach. The copy may fault and sleep, so no
+	 * spinlock is held; the record is consumed only once it succeeded.
 	 */
 	if (copy_to_user(ubuf, &h, sizeof(h)) ||
 	    copy_to_user(ubuf + ED_CHR_HDR_SIZE, m.data, m.len) ||
@@ -202,10 +204,8 @@ static int edk_deliver(struct edk_chan *kc, char __user *ubuf, size_t left,
 		       size - ED_CHR_HDR_SIZE - m.len))
 		return -EFAULT;
 	r = ed_commit(kc->ch);
-	if (r == -ED_ESTALE)
-		return EDK_RETRY;
 	if (r)
-		return -EIO;
+		return -EIO; /* a fetched copy cannot go stale */
 	*used = size;
 	return EDK_DELIVERED;
 }

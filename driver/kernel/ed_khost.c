@@ -6,6 +6,7 @@
  */
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 
@@ -31,6 +32,11 @@ const char *edk_role_name(const struct ed_channel *ch)
 static nku64_f host_now(void *ctx)
 {
 	return ktime_get_ns();
+}
+
+static nku64_f host_random(void *ctx)
+{
+	return get_random_u64();
 }
 
 /* Called from process context and from XIRQ handlers: IRQ-safe lock. */
@@ -99,10 +105,13 @@ static void host_fault(void *ctx, struct ed_channel *ch,
 
 const struct ed_host edk_host = {
 	.now_ns = host_now,
+	.random = host_random,
 	.lock = host_lock,
 	.unlock = host_unlock,
 	.wake = host_wake,
 	.fault = host_fault,
+	/* The lock masks interrupts: copies and CRCs run outside it. */
+	.flags = ED_HOST_COPY_UNLOCKED,
 };
 
 void edk_host_init(void)

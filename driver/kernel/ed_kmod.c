@@ -77,6 +77,8 @@ static void edk_free_channels(void)
 	for (i = 0; i < ED_MAX_CHANNELS; i++) {
 		kvfree(edk_chans[i].wbuf);
 		edk_chans[i].wbuf = NULL;
+		kvfree(edk_chans[i].rbuf);
+		edk_chans[i].rbuf = NULL;
 		edk_chans[i].ch = NULL;
 	}
 }
@@ -84,6 +86,7 @@ static void edk_free_channels(void)
 static int edk_setup_channels(void)
 {
 	struct edk_chan *kc;
+	void *buf;
 	int i;
 
 	for (i = 0; i < edk_nchan; i++) {
@@ -95,12 +98,15 @@ static int edk_setup_channels(void)
 	for (i = 0; i < edk_nchan; i++) {
 		kc = &edk_chans[i];
 		edk_name_device(kc);
-		if (kc->ch->role != ED_PRODUCER)
-			continue;
-		kc->wbuf = kvmalloc(max_t(u32, kc->ch->cfg.record_max, 1),
-				    GFP_KERNEL);
-		if (!kc->wbuf)
+		/* Producer: the record written; consumer: the one read. */
+		buf = kvmalloc(max_t(u32, kc->ch->cfg.record_max, 1),
+			       GFP_KERNEL);
+		if (!buf)
 			return -ENOMEM;
+		if (kc->ch->role == ED_PRODUCER)
+			kc->wbuf = buf;
+		else
+			kc->rbuf = buf;
 	}
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <earlydata/ed_user.h>
@@ -35,6 +37,17 @@ static nku64_f host_now(void *ctx)
 {
 	(void)ctx;
 	return ed_user_now_ns();
+}
+
+/* Ring identities: the kernel's random source, or clock and pid. */
+static nku64_f host_random(void *ctx)
+{
+	nku64_f v;
+
+	(void)ctx;
+	if (getrandom(&v, sizeof(v), 0) == (ssize_t)sizeof(v))
+		return v;
+	return ed_user_now_ns() * 0x9e3779b97f4a7c15ull ^ (nku64_f)getpid();
 }
 
 static void host_lock(void *ctx, struct ed_channel *ch)
@@ -100,6 +113,7 @@ static void host_fault(void *ctx, struct ed_channel *ch,
 
 static const struct ed_host host = {
 	.now_ns = host_now,
+	.random = host_random,
 	.lock = host_lock,
 	.unlock = host_unlock,
 	.wake = host_wake,
@@ -266,13 +280,15 @@ static inline void cpu_relax(void)
 }
 
 int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
-		 nku32_f buflen, int peek, int timeout_ms)
+		 nku32_f buflen, int how, int timeout_ms)
 {
 	nku64_f deadline = 0, spin_end = 0;
 	int r, faults = 0;
 
 	for (;;) {
-		r = peek ? ed_peek(ch, m) : ed_read(ch, m, buf, buflen);
+		r = how == ED_USER_PEEK	 ? ed_peek(ch, m) :
+		    how == ED_USER_FETCH ? ed_fetch(ch, m, buf, buflen) :
+					   ed_read(ch, m, buf, buflen);
 		if (r == -ED_EPROTO && ++faults < 2)
 			continue; /* reported and resynchronised: once more */
 		if (r != ED_MSG_NONE && r != -ED_EAGAIN && r != -ED_EPROTO)

@@ -40,9 +40,22 @@
 
 struct ed_channel;
 
+/* ed_host.flags */
+/*
+ * lock() masks interrupts (a spinlock taken with IRQs off): record copies
+ * and CRCs, proportional to a record's size, then run outside it, and the
+ * host serialises the readers and the writers of a channel itself.
+ */
+#define ED_HOST_COPY_UNLOCKED 1u
+
 struct ed_host {
 	/* Monotonic clock, for record timestamps. */
 	nku64_f (*now_ns)(void *ctx);
+	/*
+	 * 64 random bits (or a value unique to this start of the VM): the
+	 * identity of each ring the producer formats.
+	 */
+	nku64_f (*random)(void *ctx);
 	/*
 	 * Serialise the calls on one channel with its XIRQ handlers. Handlers
 	 * run in interrupt context: a spinlock in a kernel.
@@ -55,6 +68,7 @@ struct ed_host {
 	void (*fault)(void *ctx, struct ed_channel *ch,
 		      const struct ed_fault *f);
 	void *ctx;
+	unsigned int flags; /* ED_HOST_* */
 };
 
 struct ed_channel {
@@ -101,8 +115,14 @@ int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
 /* Producer: would a record of len bytes fit now? */
 int ed_write_ready(struct ed_channel *ch, nku32_f len);
 
-/* Consumer: copying read, zero-copy peek and commit, rewind. */
+/*
+ * Consumer: copying read; copying fetch (the record copied and checked,
+ * consumed only by the ed_commit that follows, which cannot fail for it);
+ * zero-copy peek and commit; rewind.
+ */
 int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen);
+int ed_fetch(struct ed_channel *ch, struct ed_msg *m, void *buf,
+	     nku32_f buflen);
 int ed_peek(struct ed_channel *ch, struct ed_msg *m);
 int ed_commit(struct ed_channel *ch);
 int ed_rewind(struct ed_channel *ch);

@@ -32,15 +32,20 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 		  nku32_f len, nku64_f *seq, int timeout_ms);
 
+/* How ed_user_next takes a record. */
+#define ED_USER_READ 0 /* copied into buf and consumed (ed_read) */
+#define ED_USER_PEEK 1 /* zero-copy, consumed by ed_commit (ed_peek) */
+#define ED_USER_FETCH 2 /* copied into buf, consumed by ed_commit */
+
 /*
- * Next message (record or loss), waiting up to timeout_ms for one.
- * peek != 0: zero-copy (then ed_commit). Returns ED_MSG_*, or a negative
+ * Next message (record or loss), waiting up to timeout_ms for one, taken
+ * as `how` says (ED_USER_*). Returns ED_MSG_*, or a negative
  * error; faults are reported and skipped over. Once caught up it polls
  * for up to ED_USER_SPIN_NS before it sleeps (timeout_ms 0: no polling).
  */
 #define ED_USER_SPIN_NS 20000u
 int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
-		 nku32_f buflen, int peek, int timeout_ms);
+		 nku32_f buflen, int how, int timeout_ms);
 
 /* Monotonic nanoseconds, the clock used for record timestamps. */
 nku64_f ed_user_now_ns(void);

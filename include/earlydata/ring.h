@@ -26,7 +26,10 @@
 
 #define ED_RING_MAGIC 0x31524445u /* "EDR1" */
 #define ED_RING_VERSION_MAJOR 2 /* incompatible layout changes */
-#define ED_RING_VERSION_MINOR 0 /* compatible additions */
+#define ED_RING_VERSION_MINOR 1 /* compatible additions */
+
+/* Epochs are unique 63-bit identities, never 0 (fit a signed JSON int). */
+#define ED_EPOCH_MAX 0x7fffffffffffffffull
 
 #define ED_RING_HDR_OFF 0x0000u
 #define ED_CONS_CTL_OFF 0x0800u
@@ -58,7 +61,7 @@ struct ed_ring_hdr {
 	nku64_f data_size; /* bytes of the data area, multiple of 8 */
 	nku32_f record_max; /* largest payload, bytes */
 	nku32_f policy; /* ED_POLICY_* */
-	nku64_f epoch; /* incremented at every format, never 0 */
+	nku64_f epoch; /* identity of this format: unique, 1..ED_EPOCH_MAX */
 	nku8_f pad0[24];
 
 	/* Written as records are produced (own cache line). */

@@ -82,11 +82,13 @@ int ed_ring_geometry_ok(nku64_f pmem_size, nku64_f data_size,
 /*
  * Take the producer end of the ring in `pmem`. A valid ring of the same
  * geometry is resumed after checking every record between tail and head;
- * anything else starts a new epoch. Returns ED_ATTACH_* or -ED_EINVAL.
+ * anything else starts a new epoch, whose identity comes from `nonce`: a
+ * value that no earlier start of any producer on this PMEM used (random,
+ * or a boot counter with a clock). Returns ED_ATTACH_* or -ED_EINVAL.
  */
 int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 		       nku64_f data_size, nku32_f record_max, nku32_f policy,
-		       nku64_f now_ns);
+		       nku64_f now_ns, nku64_f nonce);
 
 /*
  * Append one record. Returns 0, or
@@ -99,6 +101,30 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
  */
 int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 		      nku32_f len, nku64_f ts_ns, nku64_f *seq, int *notify);
+
+/* A record between ed_producer_reserve and ed_producer_publish. */
+struct ed_wr {
+	struct ed_rec_hdr h; /* its header (crc set by fill) */
+	nku64_f off; /* data offset of the record */
+	nku64_f pad; /* bytes filled before it at the end of the data area */
+	nku64_f span;
+	nku64_f seq;
+};
+
+/*
+ * ed_producer_write in three steps, for hosts that must not copy while
+ * holding their lock: reserve (locked) makes room and fixes where the
+ * record goes, with the results of ed_producer_write (w->seq is a dropped
+ * record's seq on -ED_ENOSPC); fill (unlocked) copies the payload and
+ * computes the CRC; publish (locked) moves the head. One writer at a
+ * time; nothing is visible to the consumer before publish.
+ */
+int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
+			nku64_f ts_ns, struct ed_wr *w, int *notify);
+void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
+		      const void *buf);
+void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
+			 int *notify);
 
 /* Would a record of `len` bytes fit now (block policy wait condition)? */
 int ed_producer_has_space(struct ed_producer *p, nku32_f len);
@@ -142,14 +168,16 @@ struct ed_consumer {
 	nku64_f data_size, epoch;
 	nku32_f record_max, policy;
 	nku64_f read_pos, read_seq; /* private copies, published to ctl */
+	nku64_f seq_pos; /* position where read_seq was known: bounds gaps */
+	nku64_f replay_end, replay_seq; /* rewound: where the replay ends */
 	nku64_f head_seen; /* validated head not yet reached; 0: load it */
 	nku32_f notified_gen; /* prod_wait_gen we last notified */
 	nku32_f gap_reason; /* reason for the next seq gap */
 	int have_loss; /* a loss event waits to be delivered */
 	struct ed_msg loss;
-	int peeked; /* a record is held by peek */
-	nku64_f peek_pos, peek_next, peek_seq;
-	nku32_f peek_len;
+	int held; /* what peek/look/fetch hold until commit (HELD_*) */
+	struct ed_rec_hdr held_hdr; /* its header, as checked */
+	nku64_f peek_pos, peek_next;
 	int magic_bad; /* "magic" fault already reported */
 	struct ed_fault fault;
 	struct ed_ring_stats st;
@@ -163,24 +191,53 @@ struct ed_consumer {
 void ed_consumer_open(struct ed_consumer *c, void *pmem, nku64_f pmem_size);
 
 /*
- * Look at the next message without consuming it. Returns ED_MSG_RECORD
- * (m->data points into PMEM, valid until commit), ED_MSG_LOSS, ED_MSG_NONE
- * (nothing new), -ED_EAGAIN (no valid ring yet), or -ED_EPROTO (a fault,
- * described in c->fault; the consumer resynchronised, call again).
+ * Look at the next message without consuming it: zero-copy. Returns
+ * ED_MSG_RECORD (m->data points into PMEM; its CRC was checked there, but
+ * the producer may change those bytes at any time: the caller validates
+ * what it uses, and commit says whether the record was still intact),
+ * ED_MSG_LOSS, ED_MSG_NONE (nothing new), -ED_EAGAIN (no valid ring yet),
+ * or -ED_EPROTO (a fault, described in c->fault; the consumer
+ * resynchronised, call again).
  */
 int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m);
 
 /*
- * Consume what peek returned and persist the read position. -ED_ESTALE if
- * an overwrite-oldest producer overwrote the record meanwhile (a loss
- * event follows). *notify is set when a blocked producer must get a space
- * XIRQ.
+ * Copying peek: the next message, a record's payload copied into buf and
+ * its CRC checked on the copy, after which the producer can no longer
+ * change it: the copy is the record. Held until commit, which then cannot
+ * fail. -ED_ENOBUFS when buf is too small (the record stays held: commit
+ * skips it, or look again). Otherwise as ed_consumer_peek.
+ */
+int ed_consumer_fetch(struct ed_consumer *c, struct ed_msg *m, void *buf,
+		      nku32_f buflen);
+
+/*
+ * ed_consumer_fetch in three steps, for hosts that must not copy while
+ * holding their lock (a spinlock with interrupts off): look (locked)
+ * finds the next message and checks a record's header; check (unlocked:
+ * it only reads what look fixed and the shared area) copies the payload
+ * into dst (or checks it in place when dst is NULL) and returns a
+ * verdict, 0, -ED_ESTALE (overwritten meanwhile) or -ED_EPROTO (CRC);
+ * settle (locked) applies it: 0 holds the record until commit, -ED_ESTALE
+ * means look again (a loss follows), -ED_EPROTO is a fault. One caller at
+ * a time per consumer.
+ */
+int ed_consumer_look(struct ed_consumer *c, struct ed_msg *m);
+int ed_consumer_check(const struct ed_consumer *c, void *dst);
+int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied);
+
+/*
+ * Consume what peek/fetch returned and persist the read position.
+ * -ED_ESTALE (zero-copy peek only) if an overwrite-oldest producer
+ * overwrote the record meanwhile, or the producer started a new epoch:
+ * not consumed, a loss event follows. *notify is set when a blocked
+ * producer must get a space XIRQ.
  */
 int ed_consumer_commit(struct ed_consumer *c, int *notify);
 
 /*
- * Copying read: peek, copy the payload into buf (checking its CRC on the
- * copy), commit. -ED_ENOBUFS (nothing consumed) when buf is too small.
+ * Copying read: fetch, then commit. -ED_ENOBUFS (nothing consumed) when
+ * buf is too small.
  */
 int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 		     nku32_f buflen, int *notify);
@@ -188,7 +245,12 @@ int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 /* Rewrite our control block from the private state (after a peer reset). */
 void ed_consumer_repair(struct ed_consumer *c);
 
-/* Re-read everything still in the ring: move back to its oldest record. */
+/*
+ * Read again what is still in the ring, from its oldest record. The replay
+ * is private: the persisted position does not move back, so a restart
+ * continues after what was read before, and records the producer reclaims
+ * meanwhile are skipped without a loss event.
+ */
 int ed_consumer_rewind(struct ed_consumer *c);
 
 /*

@@ -78,7 +78,7 @@ static int read1(struct ed_msg *m)
 static void attach_p(uint32_t policy, int expect)
 {
 	assert_int_equal(
-		ed_producer_attach(&P, pmem, pmem_size, DS, RMAX, policy, 1),
+		ed_producer_attach(&P, pmem, pmem_size, DS, RMAX, policy, 1, 1),
 		expect);
 }
 

@@ -3,9 +3,12 @@
  * earlydata consume: the backlog of the selected channels in order, then
  * live records (--follow). With --output FILE each message is appended
  * as one JSON line exactly once, also when this command is killed and
- * started again: a record is committed (its read position persisted in
- * PMEM) only after its line was written, and on start the last line of
- * each channel in FILE tells which records it already holds.
+ * started again: a record is copied and checked (a record overwritten
+ * while it was copied is never written), its line written, and only then
+ * committed (its read position persisted in PMEM); on start the last line
+ * of each channel in FILE tells which records it already holds. A ring
+ * with another identity (epoch) than the one FILE holds records of is a
+ * new ring: a `reset` loss line first says so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +22,10 @@
 
 #include "earlydata.h"
 
+/* Where FILE's stream of a channel ends: records of epoch below next. */
 struct sink_pos {
 	bool have;
-	unsigned long long epoch, last; /* last seq held */
+	unsigned long long epoch, next;
 };
 
 struct cons_state {
@@ -72,7 +76,7 @@ static int load_held(struct cons_state *cs)
 		json_t *j = json_loads(line, 0, NULL), *loss;
 		const char *ch =
 			json_string_value(json_object_get(j, "channel"));
-		unsigned long long last;
+		unsigned long long next;
 
 		if (!j || !ch) {
 			json_decref(j);
@@ -80,24 +84,25 @@ static int load_held(struct cons_state *cs)
 		}
 		loss = json_object_get(j, "loss");
 		if (loss)
-			last = (unsigned long long)json_integer_value(
+			next = (unsigned long long)json_integer_value(
 				       json_object_get(loss, "first")) +
 			       (unsigned long long)json_integer_value(
-				       json_object_get(loss, "count")) -
-			       1;
+				       json_object_get(loss, "count"));
 		else
-			last = (unsigned long long)json_integer_value(
-				json_object_get(j, "seq"));
+			next = (unsigned long long)json_integer_value(
+				       json_object_get(j, "seq")) +
+			       1;
+		/* A reset (count 0): the new epoch, nothing of it yet. */
+		if (loss && !json_integer_value(json_object_get(loss, "count")))
+			next = 0;
 		for (i = 0; i < cs->nsel; i++) {
 			if (strcmp(cs->sel[i]->cfg.name, ch))
 				continue;
-			cs->held[i].have =
-				!loss || json_integer_value(json_object_get(
-						 loss, "count"));
+			cs->held[i].have = true;
 			cs->held[i].epoch =
 				(unsigned long long)json_integer_value(
 					json_object_get(j, "epoch"));
-			cs->held[i].last = last;
+			cs->held[i].next = next;
 		}
 		json_decref(j);
 	}
@@ -217,9 +222,64 @@ static bool held(struct cons_state *cs, int i, const struct ed_msg *m)
 	if (!h->have || h->epoch != m->epoch)
 		return false;
 	if (m->kind == ED_MSG_LOSS)
-		return m->loss_count &&
-		       m->loss_first + m->loss_count - 1 <= h->last;
-	return m->seq <= h->last;
+		return m->loss_count ?
+			       m->loss_first + m->loss_count <= h->next :
+			       true; /* this epoch's reset: written */
+	return m->seq < h->next;
+}
+
+/* The file's position after m. */
+static void advance(struct cons_state *cs, int i, const struct ed_msg *m)
+{
+	struct sink_pos *h = &cs->held[i];
+
+	h->have = true;
+	h->epoch = m->epoch;
+	if (m->kind == ED_MSG_RECORD)
+		h->next = m->seq + 1;
+	else
+		h->next = m->loss_count ? m->loss_first + m->loss_count : 0;
+}
+
+/* Write m unless FILE holds it; count it. 0, or -1 when the sink failed. */
+static int deliver(struct cons_state *cs, int i, const struct ed_msg *m)
+{
+	if (held(cs, i, m)) {
+		cs->skipped++;
+		return 0;
+	}
+	if (emit(cs, i, m)) {
+		fprintf(stderr, "earlydata: output: %s\n", strerror(errno));
+		return -1;
+	}
+	if (m->kind == ED_MSG_LOSS) {
+		cs->losses++;
+		cs->lost += m->loss_count;
+	} else {
+		cs->records++;
+	}
+	if (cs->fd >= 0)
+		advance(cs, i, m);
+	return 0;
+}
+
+/*
+ * A message of another ring than the one FILE's records come from (the
+ * producer's PMEM was lost, e.g. the hypervisor restarted): say so with a
+ * reset loss first, as the driver does for a ring replaced under it.
+ */
+static int new_ring(struct cons_state *cs, int i, const struct ed_msg *m)
+{
+	struct sink_pos *h = &cs->held[i];
+	struct ed_msg reset = { .kind = ED_MSG_LOSS,
+				.epoch = m->epoch,
+				.loss_reason = ED_LOSS_RESET };
+
+	if (cs->fd < 0 || !h->have || h->epoch == m->epoch ||
+	    (m->kind == ED_MSG_LOSS && m->loss_reason == ED_LOSS_RESET))
+		return 0;
+	reset.loss_first = h->next;
+	return deliver(cs, i, &reset);
 }
 
 /* One message of channel i if there is one: 1 handled, 0 none, -1 error. */
@@ -227,11 +287,13 @@ static int step(struct cons_state *cs, int i)
 {
 	static unsigned char buf[ED_MAX_RECORD_MAX];
 	struct ed_channel *ch = cs->sel[i];
-	bool peek = cs->o->peek || cs->fd >= 0;
+	int how = cs->fd >= 0 ? ED_USER_FETCH :
+		  cs->o->peek ? ED_USER_PEEK :
+				ED_USER_READ;
 	struct ed_msg m;
 	int r;
 
-	r = ed_user_next(ch, &m, buf, sizeof(buf), peek, 0);
+	r = ed_user_next(ch, &m, buf, sizeof(buf), how, 0);
 	if (r == -ED_EPROTO)
 		return 2; /* faulted: wait for the next event */
 	if (r == ED_MSG_NONE || r == -ED_EAGAIN)
@@ -241,19 +303,11 @@ static int step(struct cons_state *cs, int i)
 			ch->cfg.name, r);
 		return -1;
 	}
-	if (held(cs, i, &m)) {
-		cs->skipped++;
-	} else if (emit(cs, i, &m)) {
-		fprintf(stderr, "earlydata: output: %s\n", strerror(errno));
+	if (new_ring(cs, i, &m) || deliver(cs, i, &m))
 		return -1;
-	} else if (m.kind == ED_MSG_LOSS) {
-		cs->losses++;
-		cs->lost += m.loss_count;
-	} else {
-		cs->records++;
-	}
 	/* Only now is the record consumed: after its line is written. */
-	if (peek && m.kind == ED_MSG_RECORD && ed_commit(ch) == -ED_ESTALE)
+	if (how != ED_USER_READ && m.kind == ED_MSG_RECORD &&
+	    ed_commit(ch) == -ED_ESTALE)
 		fprintf(stderr,
 			"earlydata: channel %s: record %llu was "
 			"overwritten while in use\n",
