@@ -113,6 +113,29 @@ static inline void ed_zero_shared(void *dst, nku64_f n)
 }
 
 /*
+ * Interleaving points for the unit tests (tests/unit/test_ring_races.c),
+ * which build the core with ED_TEST_HOOKS to let the other end run at
+ * exactly these places; nothing in other builds.
+ */
+#define ED_HOOK_LOOK_EPOCH 1 /* consumer: epoch checked, head not loaded */
+#define ED_HOOK_LOOK_HEADTAIL 2 /* consumer: head and tail loaded */
+#define ED_HOOK_ATTACH_FIELDS 3 /* consumer: header fields read */
+#define ED_HOOK_CHECK_COPIED 4 /* consumer: payload copied, not checked */
+#define ED_HOOK_RECLAIM_LIMIT 5 /* producer: read_pos loaded for reclaim */
+#ifdef ED_TEST_HOOKS
+extern void (*ed_test_hook)(int point);
+#define ED_HOOK(n)                         \
+	do {                               \
+		if (ed_test_hook)          \
+			ed_test_hook(n);   \
+	} while (0)
+#else
+#define ED_HOOK(n) \
+	do {       \
+	} while (0)
+#endif
+
+/*
  * The notifying half of a wait/notify handshake: after our stores, a full
  * barrier, then did the peer arm a wait (bump *gen) since we last notified
  * it? Counts the XIRQ as sent or suppressed in st. The barrier is [P7]

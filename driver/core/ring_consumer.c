@@ -156,6 +156,7 @@ static int attach(struct ed_consumer *c)
 	rmax = ed_load(&h->record_max);
 	pol = ed_load(&h->policy);
 	epoch = ed_load(&h->epoch);
+	ED_HOOK(ED_HOOK_ATTACH_FIELDS);
 	ed_rmb(); /* [C3] */
 	if (ed_load(&h->magic) != ED_RING_MAGIC || ed_load(&h->epoch) != epoch)
 		return -ED_EAGAIN; /* being rewritten */
@@ -333,6 +334,7 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 			return e;
 		if (c->have_loss) /* attach found a new epoch */
 			return take_loss(c, m);
+		ED_HOOK(ED_HOOK_LOOK_EPOCH);
 		/*
 		 * Records below a head already loaded and validated are
 		 * complete: take them without touching the producer's line
@@ -344,6 +346,7 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 		}
 		head = ed_load_acquire(&c->hdr->head); /* [C1] */
 		tail = ed_load_acquire(&c->hdr->tail);
+		ED_HOOK(ED_HOOK_LOOK_HEADTAIL);
 		if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
 		    head - tail > c->data_size) {
 			if (overtaken(c, c->read_pos))
@@ -524,6 +527,7 @@ int ed_consumer_check(const struct ed_consumer *c, void *dst)
 		ed_copy_from_shared(dst, payload, r->len);
 		payload = (const nku8_f *)dst;
 	}
+	ED_HOOK(ED_HOOK_CHECK_COPIED);
 	crc = ed_rec_crc(r, payload);
 	if (overtaken(c, c->peek_pos))
 		return -ED_ESTALE;

@@ -226,6 +226,7 @@ static nku64_f reclaim_limit(struct ed_producer *p)
 		return p->tail; /* consumer not attached: it starts at 0 */
 	/* [P9] the consumer's reads of the records before we reuse them */
 	pos = ed_load_acquire(&p->ctl->read_pos);
+	ED_HOOK(ED_HOOK_RECLAIM_LIMIT);
 	if ((pos & (ED_REC_ALIGN - 1)) || pos < p->tail || pos > p->head) {
 		if (pos != p->bad_read_pos)
 			set_fault(p, "consumer.read_pos",
