@@ -45,7 +45,7 @@ int nkddi_rpc(uint16_t type, const void *req, size_t req_len, void *rep,
 {
 	struct nkhv_msg_hdr h = { .type = type };
 	char body[NKHV_WIRE_MAX];
-	int fds[NKHV_WIRE_MAX_FDS], nfds, eof, n, i;
+	int fds[NKHV_WIRE_MAX_FDS], nfds = 0, eof = 0, n, i;
 
 	if (fd)
 		*fd = -1;
@@ -123,7 +123,7 @@ static int join_locked(const char *path)
 	struct nkhv_rep_hello rep;
 	struct nkhv_msg_hdr h = { .type = NKHV_MSG_HELLO, .seq = 1 };
 	char body[NKHV_WIRE_MAX];
-	int fds[NKHV_WIRE_MAX_FDS], nfds, eof, n, sock, i;
+	int fds[NKHV_WIRE_MAX_FDS], nfds = 0, eof = 0, n, sock, i;
 
 	if (nkddi.sock >= 0)
 		return -EALREADY;

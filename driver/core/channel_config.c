@@ -139,7 +139,7 @@ static int parse_one(const char *s, struct ed_channel_config *cfg,
 {
 	nku32_f i = 0, start, n;
 
-	while (s[i] && s[i] != ',' && i < INFO_MAX)
+	while (i < INFO_MAX && s[i] && s[i] != ',')
 		i++;
 	if (i >= ED_CHANNEL_NAME_MAX) {
 		set_err(err, errlen, "channel name '", s, i,
@@ -167,14 +167,14 @@ static int parse_one(const char *s, struct ed_channel_config *cfg,
 			cfg->name[n] = s[n];
 		cfg->name[i] = 0;
 	}
-	while (s[i] == ',' && i < INFO_MAX) {
+	while (i < INFO_MAX && s[i] == ',') {
 		start = ++i;
-		while (s[i] && s[i] != ',' && i < INFO_MAX)
+		while (i < INFO_MAX && s[i] && s[i] != ',')
 			i++;
 		if (apply(cfg, s + start, i - start, err, errlen))
 			return -1;
 	}
-	if (s[i]) {
+	if (i >= INFO_MAX || s[i]) {
 		set_err(err, errlen, "info string longer than 255 characters",
 			0, 0, "");
 		return -1;
