@@ -1,18 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* nkhv's log (stderr, one line per event) and refusal accounting. */
+/*
+ * nkhv's log (stderr, one line per event) and refusal accounting.
+ *
+ * Each line starts with the host's CLOCK_MONOTONIC in one fixed format,
+ * seconds and microseconds, never padded: "nkhv[435.116082]: " (see
+ * docs/nkhv.md). The same clock stamps the times of the status document.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "nkhv.h"
 
-static void vlog(const char *fmt, va_list ap)
+uint64_t hv_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	fprintf(stderr, "nkhv[%5ld.%03ld]: ", (long)ts.tv_sec,
-		ts.tv_nsec / 1000000);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The prefix of a log line stamped `ns`, into buf: "nkhv[S.UUUUUU]: ". */
+int hv_log_stamp(char *buf, size_t len, uint64_t ns)
+{
+	return snprintf(buf, len, "nkhv[%llu.%06llu]: ",
+			(unsigned long long)(ns / 1000000000u),
+			(unsigned long long)(ns % 1000000000u / 1000u));
+}
+
+static void vlog(const char *fmt, va_list ap)
+{
+	char stamp[48];
+
+	hv_log_stamp(stamp, sizeof(stamp), hv_now_ns());
+	fputs(stamp, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

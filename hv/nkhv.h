@@ -8,6 +8,7 @@
 #define NKHV_HV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -92,6 +93,7 @@ struct hv_port {
 	uint32_t call_done; /* seq of the last call answered */
 	uint32_t trig_tail; /* next trigger entry to read */
 	uint64_t calls, triggers, hellos;
+	uint64_t first_hello_ns, last_hello_ns; /* CLOCK_MONOTONIC, 0: none */
 };
 
 struct hv_vm {
@@ -109,6 +111,7 @@ struct hv_vm {
 	uint32_t nxirqs;
 	struct hv_xirq *xirqs; /* xirq_limit entries */
 	uint64_t joins;
+	uint64_t first_join_ns, last_join_ns; /* CLOCK_MONOTONIC, 0: none */
 	uint64_t sysconf_in; /* SYSCONF requests from this VM */
 	uint64_t sysconf_raised; /* SYSCONF raised in this VM */
 	uint64_t refusals[HV_REF_COUNT];
@@ -138,6 +141,8 @@ struct hv {
 };
 
 /* log.c */
+uint64_t hv_now_ns(void); /* CLOCK_MONOTONIC in nanoseconds */
+int hv_log_stamp(char *buf, size_t len, uint64_t ns);
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_refuse(struct hv *hv, uint32_t vm, enum hv_refusal why, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));

@@ -152,6 +152,9 @@ static int call_hello(struct hv *hv, uint32_t vm)
 	struct hv_port *p = &v->port;
 
 	p->hellos++;
+	p->last_hello_ns = hv_now_ns();
+	if (!p->first_hello_ns)
+		p->first_hello_ns = p->last_hello_ns;
 	hv_bridge_vm_down(hv, vm);
 	clear_pending(hv, vm);
 	p->trig_tail = __atomic_load_n(&p->area->trig_head, __ATOMIC_ACQUIRE);

@@ -196,6 +196,9 @@ static int do_hello(struct hv *hv, struct conn *c,
 	c->joined = true;
 	v->conn_fd = c->fd;
 	v->joins++;
+	v->last_join_ns = hv_now_ns();
+	if (!v->first_join_ns)
+		v->first_join_ns = v->last_join_ns;
 	hv_bridge_vm_up(hv, c->vm);
 	rep.vm_id = v->cfg->id;
 	rep.last_id = ((struct nkhv_pdev_header *)v->pdev.map)->last_id;

@@ -2,7 +2,8 @@
 /*
  * The status document served on DIR/nkhv.sock, read by `vlinkctl`:
  * VMs (up or down, refusals), vlinks (both states, resources, XIRQ
- * counters). The schema is documented in docs/vlinkctl.md.
+ * counters). The schema is documented in docs/vlinkctl.md. Times
+ * (`*_ns`) are nkhv's CLOCK_MONOTONIC in nanoseconds, as its log's.
  */
 #include <jansson.h>
 #include <unistd.h>
@@ -70,6 +71,12 @@ static json_t *endpoint_json(struct hv *hv, uint32_t l, bool server)
 	return o;
 }
 
+/* A CLOCK_MONOTONIC time in ns, or null for "not yet" (0). */
+static json_t *time_json(uint64_t ns)
+{
+	return ns ? json_integer((json_int_t)ns) : json_null();
+}
+
 /* The port of a VM: what its QEMU connected and asked for. */
 static json_t *port_json(const struct hv_vm *v)
 {
@@ -85,6 +92,8 @@ static json_t *port_json(const struct hv_vm *v)
 	json_object_set_new(o, "hellos", json_integer(p->hellos));
 	json_object_set_new(o, "calls", json_integer(p->calls));
 	json_object_set_new(o, "triggers", json_integer(p->triggers));
+	json_object_set_new(o, "first_hello_ns", time_json(p->first_hello_ns));
+	json_object_set_new(o, "last_hello_ns", time_json(p->last_hello_ns));
 	return o;
 }
 
@@ -106,6 +115,8 @@ static json_t *vm_json(struct hv *hv, uint32_t i)
 					     json_string("process"));
 	json_object_set_new(o, "pid", json_integer(v->pid));
 	json_object_set_new(o, "joins", json_integer(v->joins));
+	json_object_set_new(o, "first_join_ns", time_json(v->first_join_ns));
+	json_object_set_new(o, "last_join_ns", time_json(v->last_join_ns));
 	json_object_set_new(pdev, "base", json_integer(v->pdev.base));
 	json_object_set_new(pdev, "size", json_integer(v->pdev.size));
 	json_object_set_new(pdev, "used",
@@ -149,6 +160,8 @@ char *hv_status_json(struct hv *hv)
 	json_object_set_new(root, "model", json_string(hv->sys.model));
 	json_object_set_new(root, "pid", json_integer(getpid()));
 	json_object_set_new(root, "run_dir", json_string(hv->run_dir));
+	json_object_set_new(root, "now_ns",
+			    json_integer((json_int_t)hv_now_ns()));
 	for (i = 0; i < hv->sys.nvms; i++)
 		json_array_append_new(vms, vm_json(hv, i));
 	for (i = 0; i < hv->sys.nvlinks; i++)

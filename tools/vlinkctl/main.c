@@ -3,6 +3,7 @@
  * vlinkctl: inspect, validate and draw vLink systems.
  *
  *	vlinkctl [--run-dir DIR] list [--json]
+ *	vlinkctl [--run-dir DIR] vm VM-ID [KEY]
  *	vlinkctl check SYSTEM.dts|SYSTEM.dtb
  *	vlinkctl [--run-dir DIR] graph [SYSTEM.dts|SYSTEM.dtb]
  *	vlinkctl [--run-dir DIR] qemu-args SYSTEM.dts|SYSTEM.dtb VM-ID [DIR]
@@ -21,6 +22,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vlinkctl [--run-dir DIR] COMMAND\n"
 		"  list [--json]        VMs and vlinks of the running nkhv\n"
+		"  vm VM-ID [KEY]       a VM of the running nkhv as JSON, or its KEY\n"
+		"                       (e.g. up, port.first_hello_ns) alone\n"
 		"  check SYSTEM         validate a .dts/.dtb without running it\n"
 		"  graph [SYSTEM]       Graphviz DOT of the running system (or of SYSTEM)\n"
 		"  qemu-args SYSTEM VM-ID [DIR]\n"
@@ -116,6 +119,15 @@ int main(int argc, char **argv)
 		if (!st)
 			return 1;
 		rc = vlinkctl_list(stdout, st, as_json);
+		json_decref(st);
+		return rc;
+	}
+	if (!strcmp(cmd, "vm") && (optind == argc - 1 || optind == argc - 2)) {
+		st = live_status(dir);
+		if (!st)
+			return 1;
+		rc = vlinkctl_vm(stdout, st, argv[optind],
+				 optind == argc - 2 ? argv[optind + 1] : NULL);
 		json_decref(st);
 		return rc;
 	}

@@ -12,6 +12,13 @@
 /* Print VMs and vlinks of a status document, as a table or as JSON. */
 int vlinkctl_list(FILE *out, json_t *status, bool as_json);
 
+/*
+ * Print VM `vm_id` of a status document as JSON, or the value at dotted
+ * path `key` in it alone (NULL: the whole VM). Exit status.
+ */
+int vlinkctl_vm(FILE *out, json_t *status, const char *vm_id,
+		const char *key);
+
 /* Print a status document as a Graphviz DOT graph. */
 int vlinkctl_graph(FILE *out, json_t *status);
 
