@@ -6,10 +6,14 @@
  * JSON of `earlydata produce --generate`).
  *
  * verify_stream FILE CHANNEL [--n-is-seq] [--no-loss] [--records N]
- *                            [--lost N] [--reason R]
+ *                            [--lost N] [--reason R] [--backlog-before NS]
  * Prints "records R lost L duplicates D gaps G bad B" and exits 1 if any
- * expectation fails.
+ * expectation fails. --backlog-before NS: some records must be stamped
+ * (ts_ns, the producer's CLOCK_MONOTONIC) before NS, for instance nkhv's
+ * time of the consumer VM's first join (`vlinkctl vm ID first_join_ns`):
+ * the backlog the consumer found; adds "backlog K" to the line.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +44,9 @@ static int payload_ok(const char *data, long long *n)
 int main(int argc, char **argv)
 {
 	long long expect = -1, records = 0, lost = 0, dup = 0, gaps = 0,
-		  bad = 0, want_records = -1, want_lost = -1, n;
+		  bad = 0, want_records = -1, want_lost = -1, n, backlog = 0;
+	unsigned long long before = 0;
+	char *end;
 	const char *want_reason = NULL;
 	int n_is_seq = 0, no_loss = 0, i, fail = 0;
 	char *line = NULL;
@@ -62,6 +68,20 @@ int main(int argc, char **argv)
 			want_lost = atoll(argv[++i]);
 		else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
 			want_reason = argv[++i];
+		else if (!strcmp(argv[i], "--backlog-before") && i + 1 < argc) {
+			errno = 0;
+			before = strtoull(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end || !before) {
+				fprintf(stderr,
+					"%s: --backlog-before: not a time in ns: '%s'\n",
+					argv[0], argv[i]);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "%s: unknown option %s\n", argv[0],
+				argv[i]);
+			return 2;
+		}
 	}
 	f = fopen(argv[1], "r");
 	if (!f) {
@@ -101,6 +121,7 @@ int main(int argc, char **argv)
 				json_object_get(j, "seq"));
 			const char *data = json_string_value(
 				json_object_get(j, "data"));
+			json_t *ts = json_object_get(j, "ts_ns");
 
 			if (expect >= 0 && seq < expect)
 				dup++;
@@ -109,6 +130,9 @@ int main(int argc, char **argv)
 			if (!data || !payload_ok(data, &n) ||
 			    (n_is_seq && n != seq))
 				bad++;
+			if (before && json_is_integer(ts) &&
+			    (unsigned long long)json_integer_value(ts) < before)
+				backlog++;
 			records++;
 			expect = seq + 1;
 		}
@@ -116,9 +140,12 @@ int main(int argc, char **argv)
 	}
 	free(line);
 	fclose(f);
-	printf("records %lld lost %lld duplicates %lld gaps %lld bad %lld\n",
+	printf("records %lld lost %lld duplicates %lld gaps %lld bad %lld",
 	       records, lost, dup, gaps, bad);
-	if (dup || gaps || bad || (no_loss && lost) ||
+	if (before)
+		printf(" backlog %lld", backlog);
+	putchar('\n');
+	if (dup || gaps || bad || (no_loss && lost) || (before && !backlog) ||
 	    (want_records >= 0 && records != want_records) ||
 	    (want_lost >= 0 && lost != want_lost))
 		fail = 1;

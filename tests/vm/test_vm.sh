@@ -35,6 +35,7 @@ RUNNER=$S/scripts/vm/run-system.sh
 ED=$VM_BUILD/tools/earlydata/earlydata
 VERIFY=$VM_BUILD/tests/system/verify_stream
 HOSTILE=$VM_BUILD/tests/system/hostile_producer
+VLINKCTL=$VM_BUILD/tools/vlinkctl/vlinkctl
 LOGS=$VM_OUT/test-logs
 HOSTILE_SECONDS=${HOSTILE_SECONDS:-30}
 
@@ -102,6 +103,24 @@ logs_clean() {
 	vm_console_problems "$R"/vm*/console.*.log || return 1
 }
 
+# A value of VM $1 in nkhv's status document (vlinkctl vm), e.g.
+# port.first_hello_ns; fails unless it is a number.
+vm_time() {
+	local v
+	v=$("$VLINKCTL" --run-dir "$R" vm "$1" "$2") || return 1
+	case $v in
+	'' | *[!0-9]*) echo "vm $1: $2 is $v"; return 1 ;;
+	esac
+	echo "$v"
+}
+
+# After the last record came: a while for anything read twice or late
+# to show up in the output before the VMs stop (no event marks "nothing
+# more will come").
+quiet_period() {
+	sleep 1
+}
+
 # Records in the output of a VM check out.
 verify() {
 	local out
@@ -116,20 +135,17 @@ t_backlog() {
 		--append 2="ed.role=consume ed.channel=blk" || return 1
 	ed_bg produce --vm 1 --channel blk --generate $n --rate 150
 	wait_lines "$R/vm2/out.log" $n 150 || return 1
-	sleep 1
+	# When the guest's provider first said HELLO to nkhv (ns of the host's
+	# CLOCK_MONOTONIC, which also stamps the records): records stamped
+	# before it are the backlog the Linux VM found.
+	local t
+	t=$(vm_time 2 port.first_hello_ns) || { echo "$t"; return 1; }
+	quiet_period
 	stop_and_wait 2 || return 1
 	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
 	logs_clean || return 1
-	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n || return 1
-	# Records stamped (host CLOCK_MONOTONIC, as nkhv's log) before the
-	# guest's provider started: the backlog the Linux VM found.
-	local t k
-	t=$(sed -n 's/^nkhv\[\([0-9.]*\)\]: vm 2 .*provider started.*/\1/p' \
-		"$R/nkhv.log" | head -n 1)
-	k=$(awk -v t="$t" -F'"ts_ns":' '{ split($2, a, ","); if (a[1] / 1e9 < t) k++ }
-		END { print k + 0 }' "$R/vm2/out.log")
-	echo "     $k records were produced before the VM's driver started"
-	[ "$k" -gt 0 ]
+	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n \
+		--backlog-before "$t"
 }
 
 # Once VM 2 has read N records, reboot it and wait for boot B.
@@ -156,7 +172,7 @@ t_reboot() {
 	reboot_at 600 2 || return 1
 	reboot_at 1500 3 || return 1
 	wait_lines "$R/vm2/out.log" $n 150 || return 1
-	sleep 1
+	quiet_period
 	stop_and_wait 2 || return 1
 	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
 	logs_clean || return 1
@@ -170,7 +186,7 @@ t_kernel() {
 		--append 1="ed.role=produce ed.channel=blk ed.count=$n ed.rate=200 ed.linger=1" \
 		--append 2="ed.role=consume ed.channel=blk ed.mode=poll" || return 1
 	wait_lines "$R/vm2/out.log" $n 150 || return 1
-	sleep 1
+	quiet_period
 	stop_and_wait 1 2 || return 1
 	grep -q "edwrite: blk: $n records" "$R/vm1/console.1.log" ||
 		{ echo "vm1 did not write $n records"; return 1; }
@@ -180,13 +196,14 @@ t_kernel() {
 
 # (d) a hostile producer VM scribbles on the ring while the kernel reads.
 t_hostile() {
-	local before faults
+	local before faults seed=$RANDOM
 	start "$T/hostile.dts" --append 2="ed.role=consume ed.channel=blk" ||
 		return 1
 	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 20 \
 		2>>"$R.process-vms" || return 1
 	wait_lines "$R/vm2/out.log" 20 120 || return 1
-	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $RANDOM 2>>"$R.process-vms" ||
+	echo "     hostile producer seed $seed"
+	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $seed 2>>"$R.process-vms" ||
 		{ echo "hostile producer failed"; return 1; }
 	[ -e "$R/vm2/qemu.pid" ] || { echo "vm2 is down"; return 1; }
 	faults=$(grep -c 'peer fault' "$R/vm2/console.1.log")
@@ -265,7 +282,7 @@ if [ -n "$ONE" ]; then
 	exit
 fi
 
-for f in "$ED" "$VERIFY" "$HOSTILE"; do
+for f in "$ED" "$VERIFY" "$HOSTILE" "$VLINKCTL"; do
 	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
 done
 "$S/scripts/vm/initramfs.sh" || exit 1
