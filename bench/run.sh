@@ -13,7 +13,7 @@ B=$(cd "${1:-$TOP/build}" && pwd)
 BB=$B/bench
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then RUNS=${BENCH_RUNS:-3}; else RUNS=${BENCH_RUNS:-5}; fi
-OUT=${BENCH_OUT:-$S/results/$(date -u +%Y%m%dT%H%M%SZ)}
+OUT=${BENCH_OUT:-}
 W=$(mktemp -d "${TMPDIR:-/tmp}/nkhv-bench.XXXXXX")
 RAW=$OUT/raw.jsonl
 NKHV_PID=
@@ -138,6 +138,14 @@ machine_info() {
 JSON
 }
 
+if [ -z "$OUT" ]; then
+	# A directory of this run's own, also when another starts in the
+	# same second.
+	OUT=$S/results/$(date -u +%Y%m%dT%H%M%SZ)
+	mkdir -p "$S/results"
+	mkdir "$OUT" 2>/dev/null || OUT=$(mktemp -d "$OUT-XXXX")
+	RAW=$OUT/raw.jsonl
+fi
 mkdir -p "$OUT"
 : >"$RAW"
 T0=$(date +%s)

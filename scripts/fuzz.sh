@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Run every libFuzzer target of build-fuzz/ for N seconds (default 20),
-# starting from its seed corpus. A crash fails the run and keeps the input.
+# starting from its seed corpus. A crash fails the run and keeps the input
+# (build-fuzz/fuzz/crash-<target>-*); each target's log is
+# build-fuzz/fuzz/<target>.log.
+# Each run starts from the seeds alone, in a corpus of its own, so that it
+# does not depend on what earlier runs found. FUZZ_CORPUS_DIR=DIR keeps a
+# corpus per target in DIR/<target> instead, grown from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 found=0
+[ -d build-fuzz/fuzz ] || { echo "fuzz: no build-fuzz/fuzz: run scripts/build.sh fuzz" >&2; exit 1; }
+work=$(mktemp -d build-fuzz/fuzz/run.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 for t in build-fuzz/fuzz/fuzz_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
-	corpus=build-fuzz/fuzz/corpus-$name
+	if [ -n "${FUZZ_CORPUS_DIR:-}" ]; then
+		corpus=$FUZZ_CORPUS_DIR/$name
+	else
+		corpus=$work/$name
+	fi
 	mkdir -p "$corpus"
 	seeds=fuzz/corpus/${name#fuzz_}
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true

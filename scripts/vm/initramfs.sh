@@ -40,17 +40,22 @@ if [ ${#modules[@]} -eq 0 ]; then
 		modules+=("$f")
 	done
 fi
+# Everything is made in a directory of this run, then renamed into
+# place: runs at the same time never see each other's half-written files.
+mkdir -p "$out"
+tmp=$(mktemp -d "$out/.initramfs.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 if [ ${#bins[@]} -eq 0 ]; then
 	f=$(vm_tool edcat) || vm_die "edcat not found: run scripts/build-modules.sh"
 	bins+=("$f")
 	src=$VM_SRC/tests/vm/edwrite.c
-	mkdir -p "$out"
 	if [ ! -x "$out/edwrite" ] || [ "$src" -nt "$out/edwrite" ] ||
 		[ "$VM_SRC/include/earlydata/ed_chardev.h" -nt "$out/edwrite" ] ||
 		[ "$VM_SRC/include/earlydata/ed_generate.h" -nt "$out/edwrite" ]; then
 		${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
-			-I"$VM_SRC/include" -o "$out/edwrite" "$src" ||
+			-I"$VM_SRC/include" -o "$tmp/edwrite" "$src" ||
 			vm_die "building $src failed"
+		mv "$tmp/edwrite" "$out/edwrite"
 	fi
 	bins+=("$out/edwrite")
 fi
@@ -126,9 +131,7 @@ cpio_trailer() {
 	head -c 3 /dev/zero
 }
 
-mkdir -p "$out"
-root=$(mktemp -d "$out/initramfs.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+root=$tmp/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,roles,lib/modules}
 
 cp "$busybox" "$root/bin/busybox"
@@ -177,8 +180,8 @@ chmod 755 "$root/init"
 		cpio -o -H newc -R 0:0 --quiet)
 	cpio_chardev dev/console 0600 5 1
 	cpio_trailer
-} | gzip -6 >"$out/initramfs.cpio.gz.tmp"
-mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+} | gzip -6 >"$tmp/initramfs.cpio.gz"
+mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
 
 # The kernel: its vmlinux, extracted, boots as PVH without decompressing
 # itself; otherwise the bzImage as is.
@@ -200,13 +203,14 @@ extract_vmlinux() {
 }
 if [ ! -f "$out/kernel" ] || [ "$(cat "$out/kernel.release" 2>/dev/null)" != "$kver" ] ||
 	[ "$vmlinuz" -nt "$out/kernel" ]; then
-	if grep -qx CONFIG_PVH=y "$config" && extract_vmlinux "$out/kernel.tmp"; then
+	if grep -qx CONFIG_PVH=y "$config" && extract_vmlinux "$tmp/kernel"; then
 		:
 	else
-		cp "$vmlinuz" "$out/kernel.tmp"
+		cp "$vmlinuz" "$tmp/kernel"
 	fi
-	mv "$out/kernel.tmp" "$out/kernel"
-	echo "$kver" >"$out/kernel.release"
+	echo "$kver" >"$tmp/kernel.release"
+	mv "$tmp/kernel" "$out/kernel"
+	mv "$tmp/kernel.release" "$out/kernel.release"
 fi
 echo "initramfs: $out/initramfs.cpio.gz ($(du -k "$out/initramfs.cpio.gz" | cut -f1) KiB," \
 	"modules: $(paste -sd' ' "$root/lib/modules/order")), kernel $kver"

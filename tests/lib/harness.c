@@ -225,6 +225,17 @@ long harness_refusals(struct hv_proc *h, NkOsId id, const char *kind)
 	return n;
 }
 
+long harness_wait_refusals(struct hv_proc *h, NkOsId id, const char *kind,
+			   long n, int timeout_ms)
+{
+	long t0 = harness_now_ms(), r;
+
+	while ((r = harness_refusals(h, id, kind)) < n &&
+	       harness_now_ms() - t0 < timeout_ms)
+		harness_sleep_ms(5);
+	return r;
+}
+
 int harness_wait_states(struct hv_proc *h, const char *name, int link,
 			const char *s, const char *c, int timeout_ms)
 {

@@ -83,6 +83,13 @@ json_t *harness_vmstat(json_t *status, NkOsId id);
 long harness_refusals(struct hv_proc *h, NkOsId id, const char *kind);
 
 /*
+ * Wait until refusal counter `kind` of VM `id` reaches `n`, up to
+ * `timeout_ms`; returns its last value (-1: no status).
+ */
+long harness_wait_refusals(struct hv_proc *h, NkOsId id, const char *kind,
+			   long n, int timeout_ms);
+
+/*
  * Wait until vlink name/link shows server state `s` and client state `c`
  * ("ON", "OFF", "RESET"), up to `timeout_ms`. Returns 0 or -1.
  */

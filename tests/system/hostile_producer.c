@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 	struct target t[ED_MAX_CHANNELS];
 	NkPhAddr plink = 0, pa;
 	NkDevVlink *vl;
+	struct timespec now;
 	time_t end;
 	int n = 0, i;
 
@@ -149,11 +150,16 @@ int main(int argc, char **argv)
 		nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, vl->c_id);
 		n++;
 	}
-	end = time(NULL) + atoi(argv[3]);
-	while (time(NULL) < end) {
+	fprintf(stderr, "hostile: vm %s, %s s, seed %s\n", argv[2], argv[3],
+		argv[4]);
+	/* The monotonic clock: a step of the time of day changes nothing. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	end = now.tv_sec + atoi(argv[3]);
+	do {
 		for (i = 0; i < n; i++)
 			attack(&t[i]);
 		usleep((useconds_t)(rand() % 2000));
-	}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec < end);
 	return 0;
 }

@@ -11,6 +11,7 @@ KILLS=${KILLS:-200}
 HOSTILE_SECONDS=${HOSTILE_SECONDS:-60}
 ED=$B/tools/earlydata/earlydata
 VERIFY=$B/tests/system/verify_stream
+JSON_GET=$B/tests/system/json_get
 HOSTILE=$B/tests/system/hostile_producer
 W=$(mktemp -d "${TMPDIR:-/tmp}/ed-test.XXXXXX")
 R=$W/run
@@ -36,14 +37,45 @@ start_nkhv() {
 	stop_all
 	"$B/hv/nkhv" --run-dir "$R" "$S/earlydata.dts" 2>>"$W/nkhv.log" &
 	NKHV_PID=$!
-	for _ in $(seq 200); do
+	for _ in $(seq 500); do
 		[ -S "$R/nkhv.sock" ] && return 0
+		kill -0 "$NKHV_PID" 2>/dev/null || break
 		sleep 0.02
 	done
-	echo "nkhv did not start"; return 1
+	echo "nkhv did not start"; tail -n 5 "$W/nkhv.log"; return 1
 }
 
 ed() { "$ED" --run-dir "$R" "$@"; }
+
+# A value of the statistics of VM $1's earlydata process (`earlydata
+# stat --json`): ed_stat VM PATH, PATH as json_get takes it.
+ed_stat() {
+	"$ED" --run-dir "$R" stat --vm "$1" --json 2>/dev/null |
+		"$JSON_GET" "$2" 2>/dev/null
+}
+
+# Wait (up to 20 s) until a statistic compares to a number:
+# wait_stat VM PATH -ge|-eq|... N.
+wait_stat() {
+	local vm=$1 path=$2 op=$3 n=$4 v= i
+	for i in $(seq 400); do
+		v=$(ed_stat "$vm" "$path")
+		[ -n "$v" ] && [ "$v" "$op" "$n" ] 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "earlydata stat, VM $vm: $path is ${v:-absent}, not $op $n"
+	return 1
+}
+
+# Wait (up to 20 s) until a command succeeds: wait_until CMD [ARGS...].
+wait_until() {
+	local i
+	for i in $(seq 400); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # Wait (up to 20 s) until pid exits; fail if it does not.
 wait_exit() {
@@ -74,7 +106,8 @@ t_block() {
 	start_nkhv || return 1
 	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 5000 2>/dev/null &
 	local p=$!
-	sleep 0.2
+	# The ring is full and the producer waits, before any consumer.
+	wait_stat 1 channel=blk.blocked -ge 1 || { kill $p; return 1; }
 	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --count 5000 --output "$W/block.out" 2>/dev/null &
 	local c=$!
 	wait_exit $p || return 1
@@ -135,8 +168,18 @@ t_kill_producer() {
 		kill -9 $p 2>/dev/null
 		wait $p 2>/dev/null
 	done
-	ed produce --vm 1 --channel blk --generate 10 2>"$W/kp.prod" || { cat "$W/kp.prod"; return 1; }
-	sleep 0.5
+	# A last producer stays until the consumer has all of its records:
+	# the consumer's read position, committed once the line is written,
+	# reaches the producer's head (its backlog is 0).
+	"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 10 --linger \
+		2>"$W/kp.prod" &
+	p=$!
+	if ! wait_stat 1 channel=blk.records -ge 10 ||
+		! wait_stat 1 channel=blk.backlog_bytes -eq 0; then
+		kill $p 2>/dev/null; wait $p; cat "$W/kp.prod"; return 1
+	fi
+	kill -TERM $p
+	wait $p
 	kill -TERM $c
 	wait_exit $c || return 1
 	grep -q "fault" "$W/kp.err" && { cat "$W/kp.err"; return 1; }
@@ -163,26 +206,34 @@ t_restart_orders() {
 	"$VERIFY" "$W/ro.out" blk --no-loss --records $k
 }
 
+# The output after its first $1 lines holds the record with payload n=19.
+has_n19_after() {
+	tail -n +$(($1 + 1)) "$W/h.out" | grep -qF '\"n\":19'
+}
+
 # A hostile producer scribbles on the rings: the consumer reports, never
 # crashes or hangs, and recovers when a real producer comes back.
 t_hostile() {
-	local c h
+	local c h before seed=$RANDOM
 	start_nkhv || return 1
 	ed produce --vm 1 --generate 20 2>/dev/null || return 1
 	"$ED" --run-dir "$R" consume --vm 2 --follow --json >"$W/h.out" 2>"$W/h.err" &
 	c=$!
-	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $RANDOM &
+	echo "     hostile: seed $seed"
+	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $seed &
 	h=$!
 	wait_exit_long $h $((HOSTILE_SECONDS + 30)) || return 1
 	kill -0 $c || { echo "consumer died"; tail "$W/h.err"; return 1; }
-	# A real producer again: it repairs or reformats, the consumer follows.
+	# A real producer again: it repairs or reformats, the consumer follows
+	# (its records n 0..19 come after what it printed so far).
+	before=$(wc -l <"$W/h.out")
 	ed produce --vm 1 --channel blk --generate 20 2>/dev/null || return 1
-	sleep 1
+	wait_until has_n19_after "$before" ||
+		{ echo "no records after the hostile phase"; tail -n 3 "$W/h.out"; return 1; }
 	kill -TERM $c
 	wait_exit $c || { echo "consumer did not exit"; return 1; }
 	echo "     hostile: $(grep -c fault "$W/h.err") faults reported"
 	grep -q fault "$W/h.err" || return 1
-	tail -n 5 "$W/h.out" | grep -qF '\"n\":19' || { tail -n 3 "$W/h.out"; return 1; }
 }
 
 wait_exit_long() {

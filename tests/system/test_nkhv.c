@@ -5,6 +5,7 @@
  * processes that use `nkops` exactly as drivers do.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -577,9 +578,8 @@ static void test_busy_and_garbage(void **state)
 		send(s, junk, n, MSG_NOSIGNAL);
 		close(s);
 	}
-	harness_sleep_ms(100);
-	assert_true(harness_refusals(h, 2, "protocol") >= 1);
-	assert_true(harness_refusals(h, 1, "protocol") >= 1);
+	assert_true(harness_wait_refusals(h, 2, "protocol", 1, 5000) >= 1);
+	assert_true(harness_wait_refusals(h, 1, "protocol", 1, 5000) >= 1);
 	/* The holder still works, and its vlink was not disturbed. */
 	close(fds[1]);
 	assert_int_equal(harness_wait(holder, 10000), 0);
@@ -792,20 +792,32 @@ static void count_handler(void *cookie, NkXIrq xirq)
 	peer_calls++;
 }
 
+/* Pipes between the test and the owner VM. */
+struct owner_pipes {
+	int done[2]; /* the test closes it when it saw the dispatch counted */
+	int attached[2]; /* the owner's handler is attached */
+};
+
 static int xirq_owner_child(void *arg)
 {
-	int fd = *(int *)arg;
+	struct owner_pipes *p = arg;
 	NkPhAddr ab = harness_find_vlink("ab", 0);
+	struct pollfd done = { .fd = p->done[0], .events = POLLIN };
+	long t0;
 	NkXIrq x;
 	char c = 0;
 
+	close(p->done[1]);
+	close(p->attached[0]);
 	CHECK(ab);
 	x = nkops.nk_pxirq_alloc(ab, 0, 1, 1);
 	CHECK(x && nkops.nk_xirq_attach(x, count_handler, NULL));
-	CHECK(write(fd, &c, 1) == 1);
-	while (peer_calls == 0)
+	CHECK(write(p->attached[1], &c, 1) == 1);
+	for (t0 = harness_now_ms(); !peer_calls && harness_now_ms() - t0 < 5000;)
 		harness_sleep_ms(1);
-	harness_sleep_ms(50); /* let the dispatch be counted */
+	CHECK(peer_calls);
+	/* Up until the test saw the dispatch counted in the status. */
+	CHECK(poll(&done, 1, 10000) == 1);
 	return 0;
 }
 
@@ -826,26 +838,37 @@ static int xirq_sender_child(void *arg)
 static void test_xirq_between_vms(void **state)
 {
 	struct hv_proc *h = *state;
-	int fds[2];
+	struct owner_pipes p;
+	long raised = 0, t0;
 	pid_t owner;
 	char c;
-	json_t *st, *xs;
 
-	assert_int_equal(pipe(fds), 0);
-	owner = harness_vm(h, 1, xirq_owner_child, &fds[1]);
-	assert_int_equal(read(fds[0], &c, 1), 1);
+	assert_int_equal(pipe(p.done), 0);
+	assert_int_equal(pipe(p.attached), 0);
+	owner = harness_vm(h, 1, xirq_owner_child, &p);
+	close(p.done[0]);
+	close(p.attached[1]);
+	assert_int_equal(read(p.attached[0], &c, 1), 1);
 	run_vm(h, 2, xirq_sender_child, NULL);
+	/* The XIRQ counter of the vlink shows the delivery, once the owner's
+	 * interrupt thread counted it (after the handler returned). */
+	for (t0 = harness_now_ms(); raised < 1 && harness_now_ms() - t0 < 5000;) {
+		json_t *st = harness_status(h), *xs;
+
+		xs = json_object_get(json_object_get(harness_vlink(st, "ab", 0),
+						     "server"),
+				     "xirqs");
+		assert_int_equal(json_array_size(xs), 1);
+		raised = (long)json_integer_value(
+			json_object_get(json_array_get(xs, 0), "raised"));
+		json_decref(st);
+		if (raised < 1)
+			harness_sleep_ms(5);
+	}
+	close(p.done[1]);
+	close(p.attached[0]);
 	assert_int_equal(harness_wait(owner, 5000), 0);
-	/* The XIRQ counter of the vlink shows the delivery. */
-	st = harness_status(h);
-	xs = json_object_get(
-		json_object_get(harness_vlink(st, "ab", 0), "server"), "xirqs");
-	assert_int_equal(json_array_size(xs), 1);
-	assert_true(json_integer_value(json_object_get(json_array_get(xs, 0),
-						       "raised")) >= 1);
-	json_decref(st);
-	close(fds[0]);
-	close(fds[1]);
+	assert_true(raised >= 1);
 }
 
 /* nkops used without joining and without NK_VM_SOCKET fails cleanly. */

@@ -299,12 +299,7 @@ static NkDevVlink *qvm_desc(struct qvm *q, NkPhAddr pa)
 static long refusals_when(struct hv_proc *h, NkOsId id, const char *kind,
 			  long n)
 {
-	long t0 = harness_now_ms(), r;
-
-	while ((r = harness_refusals(h, id, kind)) < n &&
-	       harness_now_ms() - t0 < WAIT_MS)
-		harness_sleep_ms(5);
-	return r;
+	return harness_wait_refusals(h, id, kind, n, WAIT_MS);
 }
 
 static json_t *vm_status(struct hv_proc *h, NkOsId id, const char *key)
