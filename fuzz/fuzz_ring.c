@@ -192,6 +192,10 @@ static void check_msg(const struct ed_consumer *c, int r,
 			abort();
 		if (m->loss_reason == ED_LOSS_RESET && m->loss_count)
 			abort();
+		/* Bounded by the ring's positions: 32 bytes a record. */
+		if (c->policy != ED_POLICY_DROP_NEW &&
+		    m->loss_count > c->read_pos / ED_REC_HDR_SIZE + 1)
+			abort();
 	}
 	if (r == -ED_EPROTO && (!c->fault.field || !c->fault.rule))
 		abort();
@@ -234,6 +238,36 @@ static int do_read(struct ed_consumer *c, struct ed_msg *m, struct script *s)
 	return r;
 }
 
+/*
+ * The three-step fetch, the producer changing the ring between the look
+ * and the copy: a record that settles is one whose copy passed its CRC.
+ */
+static void do_split(struct ed_consumer *c, struct ed_msg *m, struct script *s,
+		     uint8_t *pmem, size_t psize)
+{
+	static uint8_t buf[PMEM_MAX];
+	int r, v, notify;
+
+	r = ed_consumer_look(c, m);
+	check_msg(c, r, m);
+	if (r != ED_MSG_RECORD)
+		return;
+	check_in_place(c, m, pmem, psize);
+	mutate(s, pmem, psize, c);
+	v = ed_consumer_check(c, buf);
+	if (v && v != -ED_ESTALE && v != -ED_EPROTO)
+		abort();
+	r = ed_consumer_settle(c, v, 1);
+	if (r != v || (r == -ED_EPROTO && !c->fault.field))
+		abort();
+	if (r)
+		return;
+	if (ed_rec_crc(&c->held_hdr, buf) != c->held_hdr.crc)
+		abort();
+	if (ed_consumer_commit(c, &notify))
+		abort(); /* a checked copy is never stale */
+}
+
 static void fuzz_consumer(uint8_t *pmem, size_t psize, struct script *s)
 {
 	struct ed_consumer c;
@@ -273,6 +307,7 @@ static void fuzz_consumer(uint8_t *pmem, size_t psize, struct script *s)
 		case 5:
 			if (ed_consumer_backlog(&c) > c.data_size)
 				abort();
+			do_split(&c, &m, s, pmem, psize);
 			break;
 		case 6:
 			r = ed_consumer_rewind(&c);
@@ -293,6 +328,28 @@ static void fuzz_consumer(uint8_t *pmem, size_t psize, struct script *s)
 	}
 }
 
+/* The seq of the oldest record in the ring (or the next one). */
+static nku64_f first_seq(const struct ed_producer *p, const uint8_t *pmem)
+{
+	const uint8_t *d = pmem + ED_RING_DATA_OFF;
+	nku64_f pos = p->tail, off, room;
+	struct ed_rec_hdr h;
+
+	while (pos < p->head) {
+		off = pos % p->data_size;
+		room = p->data_size - off;
+		if (room < sizeof(h)) {
+			pos += room;
+			continue;
+		}
+		memcpy(&h, d + off, sizeof(h));
+		if (h.type != ED_REC_TYPE_PAD)
+			return h.seq;
+		pos += room;
+	}
+	return p->next_seq;
+}
+
 /* Read back what the producer wrote: no fault may show up. */
 static void read_back(const struct ed_producer *p, uint8_t *pmem, size_t psize)
 {
@@ -306,7 +363,7 @@ static void read_back(const struct ed_producer *p, uint8_t *pmem, size_t psize)
 
 	ctl->epoch = p->epoch;
 	ctl->read_pos = p->tail;
-	ctl->read_seq = 0;
+	ctl->read_seq = seq = first_seq(p, pmem);
 	ed_consumer_open(&c, pmem, psize);
 	/* At most one loss before each record, and one at the end. */
 	for (i = 0; i < 2 * (p->data_size / ED_REC_HDR_SIZE) + 2; i++) {

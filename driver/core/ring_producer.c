@@ -126,7 +126,8 @@ static int resume_check(struct ed_producer *p)
 	    ed_load(&h->data_off) != ED_RING_DATA_OFF ||
 	    ed_load(&h->data_size) != p->data_size ||
 	    ed_load(&h->record_max) != p->record_max ||
-	    ed_load(&h->policy) != p->policy || !ed_load(&h->epoch))
+	    ed_load(&h->policy) != p->policy || !ed_load(&h->epoch) ||
+	    ed_load(&h->epoch) > ED_EPOCH_MAX)
 		return -2;
 	head = ed_load(&h->head);
 	tail = ed_load(&h->tail);
@@ -134,13 +135,21 @@ static int resume_check(struct ed_producer *p)
 	if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
 	    head - tail > p->data_size || head >= 1ull << 62)
 		return -3;
+	/*
+	 * Block and overwrite-oldest spend a sequence number only on a
+	 * record of 32 bytes at least: seq n lies at position 32 n or later
+	 * (the bound the consumer checks gaps against).
+	 */
+	if (p->policy != ED_POLICY_DROP_NEW && next > head / ED_REC_HDR_SIZE)
+		return -3;
 	for (pos = tail; pos < head; pos += span) {
 		span = item_span(p, pos, &seq, 1);
 		if (!span || span > head - pos)
 			return -4;
 		if (seq == ~0ull)
 			continue;
-		if (any && seq <= last)
+		if ((any && seq <= last) || (p->policy != ED_POLICY_DROP_NEW &&
+					     seq > pos / ED_REC_HDR_SIZE))
 			return -4;
 		last = seq;
 		any = 1;
