@@ -67,6 +67,13 @@ wait_stat() {
 	return 1
 }
 
+# Wait until the earlydata process of VM $1 serves its statistics: it has
+# joined, and a SIGTERM now makes it flush and exit 0 (its handler is set
+# before), where one sent earlier kills it.
+wait_serving() {
+	wait_stat "$1" 0.records -ge 0
+}
+
 # Wait (up to 20 s) until a command succeeds: wait_until CMD [ARGS...].
 wait_until() {
 	local i
@@ -77,11 +84,16 @@ wait_until() {
 	return 1
 }
 
-# Wait (up to 20 s) until pid exits; fail if it does not.
+# Wait (up to 20 s) until pid exits; fail if it does not, or not with 0.
 wait_exit() {
-	local pid=$1 i
+	local pid=$1 i rc
 	for i in $(seq 2000); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			rc=$?
+			[ $rc -eq 0 ] || echo "process $pid exited $rc"
+			return $rc
+		fi
 		sleep 0.01
 	done
 	echo "process $pid did not finish"; kill -9 "$pid"; return 99
@@ -147,6 +159,7 @@ t_kill_consumer() {
 	# A last consumer lets a blocked producer finish, then drains.
 	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --output "$W/kc.out" 2>"$W/kc.err" &
 	c=$!
+	wait_serving 2 || { cat "$W/kc.err"; return 1; }
 	wait_exit $p || return 1
 	kill -TERM $c
 	wait_exit $c || return 1
@@ -161,6 +174,7 @@ t_kill_producer() {
 	start_nkhv || return 1
 	"$ED" --run-dir "$R" consume --vm 2 --channel blk --follow --output "$W/kp.out" 2>"$W/kp.err" &
 	c=$!
+	wait_serving 2 || { cat "$W/kp.err"; return 1; }
 	for i in $(seq "$KILLS"); do
 		"$ED" --run-dir "$R" produce --vm 1 --channel blk --generate 100000 2>/dev/null &
 		p=$!
@@ -219,6 +233,7 @@ t_hostile() {
 	ed produce --vm 1 --generate 20 2>/dev/null || return 1
 	"$ED" --run-dir "$R" consume --vm 2 --follow --json >"$W/h.out" 2>"$W/h.err" &
 	c=$!
+	wait_serving 2 || { cat "$W/h.err"; return 1; }
 	echo "     hostile: seed $seed"
 	"$HOSTILE" "$R" 1 "$HOSTILE_SECONDS" $seed &
 	h=$!
