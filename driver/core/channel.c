@@ -29,8 +29,8 @@ static void set_err(char *err, nku32_f len, const char *a, const char *b,
 
 	if (!err || !len)
 		return;
-	for (k = 0; k < 3; k++)
-		for (i = 0; parts[k] && parts[k][i] && o + 1 < len; i++)
+	for (k = 0; k < 3u; k++)
+		for (i = 0; parts[k] && parts[k][i] && o + 1u < len; i++)
 			err[o++] = parts[k][i];
 	err[o] = 0;
 }
@@ -57,7 +57,7 @@ static void check_faults(struct ed_channel *ch)
 	if (st->faults == ch->faults_seen)
 		return;
 	ch->faults_seen = st->faults;
-	if (ch->host->fault)
+	if (ch->host->fault != NULL)
 		ch->host->fault(ch->host->ctx, ch, f);
 	if (*ch->own_state == NK_DEV_VLINK_ON) {
 		ch->link_resets++;
@@ -87,13 +87,16 @@ static void on_sysconf(void *cookie, NkXIrq xirq)
 		else
 			ed_consumer_repair(&ch->u.c);
 	}
-	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF)
+	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF) {
 		set_own_state(ch, NK_DEV_VLINK_ON);
-	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF)
+	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF) {
 		set_own_state(ch, NK_DEV_VLINK_RESET);
-	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET &&
-		 ch->last_peer_state != NK_DEV_VLINK_RESET)
+	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET &&
+		   ch->last_peer_state != NK_DEV_VLINK_RESET) {
 		nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, ch->peer);
+	} else {
+		/* our state stays as it is */
+	}
 	ch->last_peer_state = peer;
 	unlock(ch);
 	ch->host->wake(ch->host->ctx, ch,
@@ -115,7 +118,7 @@ static void on_xirq(void *cookie, NkXIrq xirq)
 /* A NUL-terminated info string of our PDEV, or NULL. */
 static const char *info_string(NkPhAddr pa)
 {
-	return pa ? (const char *)nkops.nk_ptov(pa) : 0;
+	return pa ? (const char *)nkops.nk_ptov(pa) : NULL;
 }
 
 /* Set up one channel of vlink `plink` in role `role`. */
@@ -136,8 +139,8 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 	ch->self = nkops.nk_id_get();
 	if (ed_channel_config_parse(info_string(vl->s_info),
 				    info_string(vl->c_info), &ch->cfg, cfg_err,
-				    sizeof(cfg_err))) {
-		set_err(err, errlen, "earlydata vlink info: ", cfg_err, 0);
+				    sizeof(cfg_err)) != 0) {
+		set_err(err, errlen, "earlydata vlink info: ", cfg_err, NULL);
 		return -ED_EINVAL;
 	}
 	ch->role = (server != ch->cfg.producer_is_client) ? ED_PRODUCER :
@@ -151,7 +154,7 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 
 	ch->pmem_size = ed_ring_pmem_size(ch->cfg.ring_size);
 	if (ed_ring_geometry_ok(ch->pmem_size, ch->cfg.ring_size,
-				ch->cfg.record_max)) {
+				ch->cfg.record_max) != 0) {
 		set_err(err, errlen, "channel ", ch->cfg.name,
 			": ring too small for two records of record-max");
 		return -ED_EINVAL;
@@ -191,9 +194,9 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 	ch->sys_id = nkops.nk_xirq_attach(NK_XIRQ_SYSCONF, on_sysconf, ch);
 	if (!ch->rx_id || !ch->sys_id) {
 		/* Leave no handler behind: ed_exit() skips this channel. */
-		if (ch->rx_id)
+		if (ch->rx_id != NULL)
 			nkops.nk_xirq_detach(ch->rx_id);
-		if (ch->sys_id)
+		if (ch->sys_id != NULL)
 			nkops.nk_xirq_detach(ch->sys_id);
 		set_err(err, errlen, "channel ", ch->cfg.name,
 			": cannot attach its XIRQ handlers");
@@ -220,12 +223,12 @@ int ed_init(const struct ed_host *host, char *err, nku32_f errlen)
 				continue;
 			if (nchannels == ED_MAX_CHANNELS) {
 				set_err(err, errlen, "more than 16 earlydata ",
-					"channels in this VM", 0);
+					"channels in this VM", NULL);
 				return -ED_ENOMEM;
 			}
 			r = setup(&channels[nchannels], plink, vl, side, host,
 				  err, errlen);
-			if (r)
+			if (r != 0)
 				return r;
 			nchannels++;
 		}
@@ -260,7 +263,7 @@ int ed_channel_count(void)
 
 struct ed_channel *ed_channel_get(int i)
 {
-	return i >= 0 && i < nchannels ? &channels[i] : 0;
+	return i >= 0 && i < nchannels ? &channels[i] : NULL;
 }
 
 static int str_eq(const char *a, const char *b)
@@ -280,7 +283,7 @@ struct ed_channel *ed_channel_find(const char *name, int role)
 		if (str_eq(channels[i].cfg.name, name) &&
 		    (!role || channels[i].role == role))
 			return &channels[i];
-	return 0;
+	return NULL;
 }
 
 int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
@@ -312,7 +315,7 @@ int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
 	}
 	check_faults(ch);
 	unlock(ch);
-	if (notify)
+	if (notify != 0)
 		nkops.nk_xirq_trigger(ch->tx, ch->peer);
 	return r;
 }
@@ -351,7 +354,7 @@ static int fetch(struct ed_channel *ch, struct ed_msg *m, void *buf,
 		r = ed_consumer_settle(&ch->u.c, v, 1);
 		if (r == -ED_ESTALE)
 			continue; /* overwritten while copied: look again */
-		if (r)
+		if (r != 0)
 			return r;
 		m->data = buf;
 		return ED_MSG_RECORD;
@@ -375,7 +378,7 @@ int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
 	}
 	check_faults(ch);
 	unlock(ch);
-	if (notify)
+	if (notify != 0)
 		nkops.nk_xirq_trigger(ch->tx, ch->peer);
 	return r;
 }
@@ -415,7 +418,7 @@ int ed_commit(struct ed_channel *ch)
 	lock(ch);
 	r = ed_consumer_commit(&ch->u.c, &notify);
 	unlock(ch);
-	if (notify)
+	if (notify != 0)
 		nkops.nk_xirq_trigger(ch->tx, ch->peer);
 	return r;
 }
@@ -456,7 +459,7 @@ void ed_stats(struct ed_channel *ch, struct ed_channel_stats *st)
 			rp = ed_load(&ch->u.p.ctl->read_pos);
 		if (rp < ch->u.p.tail)
 			rp = ch->u.p.tail;
-		st->backlog_bytes = rp <= ch->u.p.head ? ch->u.p.head - rp : 0;
+		st->backlog_bytes = rp <= ch->u.p.head ? ch->u.p.head - rp : 0u;
 	} else {
 		st->ring = ch->u.c.st;
 		st->backlog_bytes = ed_consumer_backlog(&ch->u.c);

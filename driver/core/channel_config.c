@@ -6,21 +6,23 @@
  */
 #include <earlydata/channel_config.h>
 
-#define INFO_MAX 256 /* longest info string looked at */
+#include "ed_port.h"
+
+#define INFO_MAX 256u /* longest info string looked at */
 
 /* Bounded formatting of an error: "prefix'token'suffix". */
-static void set_err(char *err, nku32_f len, const char *a, const char *tok,
-		    nku32_f toklen, const char *b)
+static void set_cfg_err(char *err, nku32_f len, const char *a, const char *tok,
+			nku32_f toklen, const char *b)
 {
 	nku32_f o = 0, i;
 
 	if (!err || !len)
 		return;
-	for (i = 0; a && a[i] && o + 1 < len; i++)
+	for (i = 0; a && a[i] && o + 1u < len; i++)
 		err[o++] = a[i];
-	for (i = 0; tok && i < toklen && o + 1 < len; i++)
+	for (i = 0; tok && i < toklen && o + 1u < len; i++)
 		err[o++] = tok[i];
-	for (i = 0; b && b[i] && o + 1 < len; i++)
+	for (i = 0; b && b[i] && o + 1u < len; i++)
 		err[o++] = b[i];
 	err[o] = 0;
 }
@@ -32,7 +34,7 @@ static int tok_eq(const char *t, nku32_f n, const char *s)
 	for (i = 0; i < n; i++)
 		if (!s[i] || s[i] != t[i])
 			return 0;
-	return s[n] == 0;
+	return s[n] == '\0';
 }
 
 /* Decimal or 0x hex number with an optional K or M suffix. */
@@ -41,14 +43,16 @@ static int parse_size(const char *t, nku32_f n, nku64_f *out)
 	nku64_f v = 0, mul = 1, base = 10;
 	nku32_f i = 0;
 
-	if (n && (t[n - 1] == 'K' || t[n - 1] == 'k')) {
+	if (n && (t[n - 1u] == 'K' || t[n - 1u] == 'k')) {
 		mul = 1024;
 		n--;
-	} else if (n && (t[n - 1] == 'M' || t[n - 1] == 'm')) {
+	} else if (n && (t[n - 1u] == 'M' || t[n - 1u] == 'm')) {
 		mul = 1024 * 1024;
 		n--;
+	} else {
+		/* no suffix: bytes */
 	}
-	if (n > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+	if (n > 2u && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
 		base = 16;
 		i = 2;
 	}
@@ -58,18 +62,18 @@ static int parse_size(const char *t, nku32_f n, nku64_f *out)
 		nku64_f d;
 
 		if (t[i] >= '0' && t[i] <= '9')
-			d = (nku64_f)(t[i] - '0');
-		else if (base == 16 && t[i] >= 'a' && t[i] <= 'f')
-			d = (nku64_f)(t[i] - 'a' + 10);
-		else if (base == 16 && t[i] >= 'A' && t[i] <= 'F')
-			d = (nku64_f)(t[i] - 'A' + 10);
+			d = (nku64_f)t[i] - (nku64_f)'0';
+		else if (base == 16u && t[i] >= 'a' && t[i] <= 'f')
+			d = (nku64_f)t[i] - (nku64_f)'a' + 10u;
+		else if (base == 16u && t[i] >= 'A' && t[i] <= 'F')
+			d = (nku64_f)t[i] - (nku64_f)'A' + 10u;
 		else
 			return -1;
-		if (v > (~0ull - d) / base)
+		if (v > (~0ULL - d) / base)
 			return -1;
 		v = v * base + d;
 	}
-	if (v > ~0ull / mul)
+	if (v > ~0ULL / mul)
 		return -1;
 	*out = v * mul;
 	return 0;
@@ -92,44 +96,45 @@ static int apply(struct ed_channel_config *cfg, const char *t, nku32_f n,
 
 	while (k < n && t[k] != '=')
 		k++;
-	if (k == n || k == 0) {
-		set_err(err, errlen, "info item '", t, n, "' is not key=value");
+	if (k == n || k == 0u) {
+		set_cfg_err(err, errlen, "info item '", t, n,
+			    "' is not key=value");
 		return -1;
 	}
-	v = t + k + 1;
-	vn = n - k - 1;
-	if (tok_eq(t, k, "policy")) {
-		if (tok_eq(v, vn, "block"))
+	v = t + k + 1u;
+	vn = n - k - 1u;
+	if (tok_eq(t, k, "policy") != 0) {
+		if (tok_eq(v, vn, "block") != 0)
 			cfg->policy = ED_CFG_BLOCK;
-		else if (tok_eq(v, vn, "drop-new"))
+		else if (tok_eq(v, vn, "drop-new") != 0)
 			cfg->policy = ED_CFG_DROP_NEW;
-		else if (tok_eq(v, vn, "overwrite-oldest"))
+		else if (tok_eq(v, vn, "overwrite-oldest") != 0)
 			cfg->policy = ED_CFG_OVERWRITE_OLDEST;
 		else
 			goto bad_value;
-	} else if (tok_eq(t, k, "record-max")) {
+	} else if (tok_eq(t, k, "record-max") != 0) {
 		if (parse_size(v, vn, &num) || !num || num > ED_MAX_RECORD_MAX)
 			goto bad_value;
 		cfg->record_max = (nku32_f)num;
-	} else if (tok_eq(t, k, "ring")) {
+	} else if (tok_eq(t, k, "ring") != 0) {
 		if (parse_size(v, vn, &num) || num < ED_MIN_RING_SIZE ||
 		    num > ED_MAX_RING_SIZE)
 			goto bad_value;
 		cfg->ring_size = num;
-	} else if (tok_eq(t, k, "producer")) {
-		if (tok_eq(v, vn, "server"))
+	} else if (tok_eq(t, k, "producer") != 0) {
+		if (tok_eq(v, vn, "server") != 0)
 			cfg->producer_is_client = 0;
-		else if (tok_eq(v, vn, "client"))
+		else if (tok_eq(v, vn, "client") != 0)
 			cfg->producer_is_client = 1;
 		else
 			goto bad_value;
 	} else {
-		set_err(err, errlen, "unknown info key '", t, k, "'");
+		set_cfg_err(err, errlen, "unknown info key '", t, k, "'");
 		return -1;
 	}
 	return 0;
 bad_value:
-	set_err(err, errlen, "bad value in info item '", t, n, "'");
+	set_cfg_err(err, errlen, "bad value in info item '", t, n, "'");
 	return -1;
 }
 
@@ -142,25 +147,26 @@ static int parse_one(const char *s, struct ed_channel_config *cfg,
 	while (i < INFO_MAX && s[i] && s[i] != ',')
 		i++;
 	if (i >= ED_CHANNEL_NAME_MAX) {
-		set_err(err, errlen, "channel name '", s, i,
-			"' is longer than 31 characters");
+		set_cfg_err(err, errlen, "channel name '", s, i,
+			    "' is longer than 31 characters");
 		return -1;
 	}
-	if (i == 0 && name_required) {
-		set_err(err, errlen, "info has no channel name", 0, 0, "");
+	if (i == 0u && name_required) {
+		set_cfg_err(err, errlen, "info has no channel name", NULL, 0,
+			    "");
 		return -1;
 	}
 	for (n = 0; n < i; n++) {
 		if (!name_char_ok(s[n])) {
-			set_err(err, errlen, "channel name '", s, i,
-				"' has a character outside [A-Za-z0-9._-]");
+			set_cfg_err(err, errlen, "channel name '", s, i,
+				    "' has a character outside [A-Za-z0-9._-]");
 			return -1;
 		}
 	}
-	if (i) {
+	if (i != 0u) {
 		if (cfg->name[0] && !tok_eq(s, i, cfg->name)) {
-			set_err(err, errlen, "client info names channel '", s,
-				i, "', the server's another");
+			set_cfg_err(err, errlen, "client info names channel '",
+				    s, i, "', the server's another");
 			return -1;
 		}
 		for (n = 0; n < i; n++)
@@ -171,12 +177,13 @@ static int parse_one(const char *s, struct ed_channel_config *cfg,
 		start = ++i;
 		while (i < INFO_MAX && s[i] && s[i] != ',')
 			i++;
-		if (apply(cfg, s + start, i - start, err, errlen))
+		if (apply(cfg, s + start, i - start, err, errlen) != 0)
 			return -1;
 	}
 	if (i >= INFO_MAX || s[i]) {
-		set_err(err, errlen, "info string longer than 255 characters",
-			0, 0, "");
+		set_cfg_err(err, errlen,
+			    "info string longer than 255 characters", NULL, 0,
+			    "");
 		return -1;
 	}
 	return 0;
@@ -194,18 +201,19 @@ int ed_channel_config_parse(const char *s_info, const char *c_info,
 	if (err && errlen)
 		err[0] = 0;
 	if (!s_info || !s_info[0]) {
-		set_err(err, errlen, "server info is empty: no channel name", 0,
-			0, "");
+		set_cfg_err(err, errlen,
+			    "server info is empty: no channel name", NULL, 0,
+			    "");
 		return -1;
 	}
-	if (parse_one(s_info, cfg, 1, err, errlen))
+	if (parse_one(s_info, cfg, 1, err, errlen) != 0)
 		return -1;
 	if (c_info && c_info[0] && parse_one(c_info, cfg, 0, err, errlen))
 		return -1;
-	if (cfg->record_max > cfg->ring_size / 4) {
-		set_err(err, errlen,
-			"record-max is larger than a quarter of the ring", 0, 0,
-			"");
+	if (cfg->record_max > cfg->ring_size / 4u) {
+		set_cfg_err(err, errlen,
+			    "record-max is larger than a quarter of the ring",
+			    NULL, 0, "");
 		return -1;
 	}
 	return 0;

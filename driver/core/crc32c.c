@@ -25,7 +25,7 @@ static nku64_f load64(const nku8_f *p)
 {
 	nku64_f v;
 
-	__builtin_memcpy(&v, p, sizeof(v));
+	(void)__builtin_memcpy(&v, p, sizeof(v));
 	return v;
 }
 
@@ -60,17 +60,17 @@ static void build_shift(nku32_f t[4][256], nku32_f len)
 	nku32_f basis[32], i, k, b;
 	nku64_f s;
 
-	for (i = 0; i < 32; i++) {
-		s = 1u << i;
-		for (k = 0; k < len; k += 8)
+	for (i = 0; i < 32u; i++) {
+		s = (nku64_f)1u << i;
+		for (k = 0; k < len; k += 8u)
 			s = hw_u64(s, 0);
 		basis[i] = (nku32_f)s;
 	}
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 4u; k++) {
 		t[k][0] = 0;
-		for (b = 1; b < 256; b++)
-			t[k][b] = t[k][b & (b - 1)] ^
-				  basis[8 * k + (nku32_f)__builtin_ctz(b)];
+		for (b = 1; b < 256u; b++)
+			t[k][b] = t[k][b & (b - 1u)] ^
+				  basis[8u * k + (nku32_f)__builtin_ctz(b)];
 	}
 }
 
@@ -91,14 +91,14 @@ static nku32_f hw_3way(nku32_f crc, const nku8_f *p, nku32_f n,
 {
 	nku64_f a = crc, b = 0, c = 0, i, k;
 
-	for (i = 0; i < n; i += 64) {
+	for (i = 0; i < n; i += 64u) {
 		__builtin_prefetch(p + i + PREFETCH);
 		__builtin_prefetch(p + n + i + PREFETCH);
-		__builtin_prefetch(p + 2 * n + i + PREFETCH);
-		for (k = i; k < i + 64; k += 8) {
+		__builtin_prefetch(p + 2u * n + i + PREFETCH);
+		for (k = i; k < i + 64u; k += 8u) {
 			a = hw_u64(a, load64(p + k));
 			b = hw_u64(b, load64(p + n + k));
-			c = hw_u64(c, load64(p + 2 * n + k));
+			c = hw_u64(c, load64(p + 2u * n + k));
 		}
 	}
 	return shift(t, shift(t, (nku32_f)a) ^ (nku32_f)b) ^ (nku32_f)c;
@@ -107,14 +107,15 @@ static nku32_f hw_3way(nku32_f crc, const nku8_f *p, nku32_f n,
 /* CRC register update with the crc32 instruction. */
 static nku32_f hw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 {
-	for (; len >= 3 * SHIFT_BIG; len -= 3 * SHIFT_BIG, p += 3 * SHIFT_BIG)
+	for (; len >= 3u * SHIFT_BIG;
+	     len -= 3u * SHIFT_BIG, p += 3u * SHIFT_BIG)
 		crc = hw_3way(crc, p, SHIFT_BIG, shift_big);
-	for (; len >= 3 * SHIFT_SMALL;
-	     len -= 3 * SHIFT_SMALL, p += 3 * SHIFT_SMALL)
+	for (; len >= 3u * SHIFT_SMALL;
+	     len -= 3u * SHIFT_SMALL, p += 3u * SHIFT_SMALL)
 		crc = hw_3way(crc, p, SHIFT_SMALL, shift_small);
-	for (; len >= 8; len -= 8, p += 8)
+	for (; len >= 8u; len -= 8u, p += 8u)
 		crc = (nku32_f)hw_u64(crc, load64(p));
-	for (; len; len--)
+	for (; len != 0u; len--)
 		crc = hw_u8(crc, *p++);
 	return crc;
 }
@@ -124,19 +125,19 @@ static void build_tables(void)
 {
 	nku32_f i, j, c;
 
-	for (i = 0; i < 256; i++) {
+	for (i = 0; i < 256u; i++) {
 		c = i;
-		for (j = 0; j < 8; j++)
+		for (j = 0; j < 8u; j++)
 			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
 		slice[0][i] = c;
 	}
-	for (i = 0; i < 256; i++)
-		for (j = 1; j < 8; j++)
-			slice[j][i] = (slice[j - 1][i] >> 8) ^
-				      slice[0][slice[j - 1][i] & 0xffu];
+	for (i = 0; i < 256u; i++)
+		for (j = 1; j < 8u; j++)
+			slice[j][i] = (slice[j - 1u][i] >> 8) ^
+				      slice[0][slice[j - 1u][i] & 0xffu];
 #if defined(__x86_64__)
 	hw = cpu_has_sse42();
-	if (hw) {
+	if (hw != 0) {
 		build_shift(shift_big, SHIFT_BIG);
 		build_shift(shift_small, SHIFT_SMALL);
 	}
@@ -149,14 +150,16 @@ static nku32_f sw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 {
 	nku64_f v;
 
-	for (; len >= 8; len -= 8, p += 8) {
+	for (; len >= 8u; len -= 8u, p += 8u) {
 		v = load64(p) ^ crc;
-		crc = slice[7][v & 0xff] ^ slice[6][(v >> 8) & 0xff] ^
-		      slice[5][(v >> 16) & 0xff] ^ slice[4][(v >> 24) & 0xff] ^
-		      slice[3][(v >> 32) & 0xff] ^ slice[2][(v >> 40) & 0xff] ^
-		      slice[1][(v >> 48) & 0xff] ^ slice[0][v >> 56];
+		crc = slice[7][v & 0xffu] ^ slice[6][(v >> 8) & 0xffu] ^
+		      slice[5][(v >> 16) & 0xffu] ^
+		      slice[4][(v >> 24) & 0xffu] ^
+		      slice[3][(v >> 32) & 0xffu] ^
+		      slice[2][(v >> 40) & 0xffu] ^
+		      slice[1][(v >> 48) & 0xffu] ^ slice[0][v >> 56];
 	}
-	while (len--)
+	while (len-- != 0u)
 		crc = slice[0][(crc ^ *p++) & 0xffu] ^ (crc >> 8);
 	return crc;
 }
@@ -171,7 +174,7 @@ nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len)
 {
 	ready();
 #if defined(__x86_64__)
-	if (hw)
+	if (hw != 0)
 		return ~hw_crc(~crc, buf, len);
 #endif
 	return ~sw_crc(~crc, buf, len);

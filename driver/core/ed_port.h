@@ -17,6 +17,7 @@
 
 #ifdef __KERNEL__
 #include <linux/compiler.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
 
@@ -28,10 +29,13 @@
 #define ed_rmb() smp_rmb()
 #define ed_wmb() smp_wmb()
 #define ed_barrier() barrier()
-#define ed_memcpy(d, s, n) memcpy((d), (s), (n))
-#define ed_memset(d, c, n) memset((d), (c), (n))
+#define ed_memcpy(d, s, n) ((void)memcpy((d), (s), (n)))
+#define ed_memset(d, c, n) ((void)memset((d), (c), (n)))
 
 #else /* !__KERNEL__ */
+
+/* NULL; stddef.h is one of the compiler's freestanding headers, not libc. */
+#include <stddef.h>
 
 /* Shared-memory accesses: each is one access, never torn or merged. */
 #define ed_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -46,8 +50,8 @@
 #define ed_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 /* Compiler barrier: no access is moved across, nothing re-loaded. */
 #define ed_barrier() __asm__ __volatile__("" ::: "memory")
-#define ed_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
-#define ed_memset(d, c, n) __builtin_memset((d), (c), (n))
+#define ed_memcpy(d, s, n) ((void)__builtin_memcpy((d), (s), (n)))
+#define ed_memset(d, c, n) ((void)__builtin_memset((d), (c), (n)))
 
 #endif /* __KERNEL__ */
 
@@ -124,10 +128,10 @@ static inline void ed_zero_shared(void *dst, nku64_f n)
 #define ED_HOOK_RECLAIM_LIMIT 5 /* producer: read_pos loaded for reclaim */
 #ifdef ED_TEST_HOOKS
 extern void (*ed_test_hook)(int point);
-#define ED_HOOK(n)                         \
-	do {                               \
-		if (ed_test_hook)          \
-			ed_test_hook(n);   \
+#define ED_HOOK(n)                       \
+	do {                             \
+		if (ed_test_hook)        \
+			ed_test_hook(n); \
 	} while (0)
 #else
 #define ED_HOOK(n) \

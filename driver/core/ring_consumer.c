@@ -27,7 +27,7 @@
 #define HELD_COPY 3 /* copied and checked: the copy is the record */
 
 /* read_seq while replaying: the next record's seq is taken as it comes. */
-#define SEQ_ANY (~0ull)
+#define SEQ_ANY (~0ULL)
 
 const char *ed_loss_reason_name(nku32_f reason)
 {
@@ -68,7 +68,7 @@ void ed_consumer_open(struct ed_consumer *c, void *pmem, nku64_f pmem_size)
 
 static int replaying(const struct ed_consumer *c)
 {
-	return c->replay_end != 0;
+	return c->replay_end != 0u;
 }
 
 static nku32_f default_gap_reason(const struct ed_consumer *c)
@@ -88,7 +88,7 @@ static void publish_pos(struct ed_consumer *c)
 {
 	nku64_f pos = c->read_pos, seq = c->read_seq;
 
-	if (replaying(c)) {
+	if (replaying(c) != 0) {
 		pos = c->replay_end;
 		seq = c->replay_seq;
 	}
@@ -105,7 +105,7 @@ static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
 	c->loss.loss_count = count;
 	c->loss.loss_reason = reason;
 	c->loss.len = 0;
-	c->loss.data = 0;
+	c->loss.data = NULL;
 	c->have_loss = 1;
 }
 
@@ -166,7 +166,7 @@ static int attach(struct ed_consumer *c)
 		return fault(c, "header.hdr_size", "not 192..2048", hsz, 0);
 	if (doff != ED_RING_DATA_OFF)
 		return fault(c, "header.data_off", "not 0x1000", doff, 0);
-	if (ed_ring_geometry_ok(c->pmem_size, ds, rmax))
+	if (ed_ring_geometry_ok(c->pmem_size, ds, rmax) != 0)
 		return fault(c, "header.data_size",
 			     "does not fit the PMEM or record_max", ds, 0);
 	if (pol > ED_POLICY_OVERWRITE_OLDEST)
@@ -183,7 +183,7 @@ static int attach(struct ed_consumer *c)
 	} else if (!c->attached && old == epoch) {
 		pos = ed_load(&c->ctl->read_pos);
 		seq = ed_load(&c->ctl->read_seq);
-		if (pos & (ED_REC_ALIGN - 1))
+		if ((pos & (ED_REC_ALIGN - 1u)) != 0u)
 			return fault(c, "consumer.read_pos", "misaligned", pos,
 				     pos);
 		c->read_pos = pos;
@@ -230,7 +230,7 @@ static int check_epoch(struct ed_consumer *c)
 	if (c->attached && !magic)
 		return -ED_EAGAIN; /* the producer is rewriting its header */
 	if (c->attached && magic != ED_RING_MAGIC) {
-		if (c->magic_bad)
+		if (c->magic_bad != 0)
 			return -ED_EAGAIN;
 		c->magic_bad = 1;
 		return fault(c, "header.magic", "overwritten", magic, 0);
@@ -245,7 +245,7 @@ static int check_epoch(struct ed_consumer *c)
 static void resync(struct ed_consumer *c, nku64_f head)
 {
 	if (head >= c->read_pos && head - c->read_pos <= c->data_size &&
-	    !(head & (ED_REC_ALIGN - 1)))
+	    !(head & (ED_REC_ALIGN - 1u)))
 		c->read_pos = head;
 	c->head_seen = 0;
 	c->gap_reason = ED_LOSS_CORRUPT;
@@ -261,7 +261,7 @@ static int take_loss(struct ed_consumer *c, struct ed_msg *m)
 	c->have_loss = 0;
 	c->st.loss_events++;
 	c->st.lost += m->loss_count;
-	if (m->loss_count) {
+	if (m->loss_count != 0u) {
 		c->read_seq = m->loss_first + m->loss_count;
 		c->seq_pos = c->read_pos;
 	}
@@ -282,7 +282,7 @@ static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
 {
 	nku64_f room;
 
-	if (replaying(c)) {
+	if (replaying(c) != 0) {
 		/* Records delivered before the rewind, again: no losses. */
 		if (seq >= c->replay_seq ||
 		    (c->read_seq != SEQ_ANY && seq < c->read_seq))
@@ -290,7 +290,7 @@ static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
 				     c->read_pos);
 		return 0;
 	}
-	if (seq + 1 == c->read_seq) {
+	if (seq + 1u == c->read_seq) {
 		/* Consumed: publish_pos() was cut between its stores. */
 		c->read_pos += span;
 		c->seq_pos = c->read_pos;
@@ -304,7 +304,7 @@ static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
 		return 0;
 	room = c->read_pos >= c->seq_pos ?
 		       (c->read_pos - c->seq_pos) / ED_REC_HDR_SIZE :
-		       0;
+		       0u;
 	if (c->policy != ED_POLICY_DROP_NEW && seq - c->read_seq > room)
 		return fault(c, "record.seq",
 			     "ahead of what the ring can have held", seq,
@@ -327,12 +327,12 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 
 	c->held = HELD_NONE;
 	for (step = 0; step < MAX_STEPS; step++) {
-		if (c->have_loss)
+		if (c->have_loss != 0)
 			return take_loss(c, m);
 		e = check_epoch(c);
-		if (e)
+		if (e != 0)
 			return e;
-		if (c->have_loss) /* attach found a new epoch */
+		if (c->have_loss != 0) /* attach found a new epoch */
 			return take_loss(c, m);
 		ED_HOOK(ED_HOOK_LOOK_EPOCH);
 		/*
@@ -347,9 +347,9 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 		head = ed_load_acquire(&c->hdr->head); /* [C1] */
 		tail = ed_load_acquire(&c->hdr->tail);
 		ED_HOOK(ED_HOOK_LOOK_HEADTAIL);
-		if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
+		if ((head | tail) & (ED_REC_ALIGN - 1u) || tail > head ||
 		    head - tail > c->data_size) {
-			if (overtaken(c, c->read_pos))
+			if (overtaken(c, c->read_pos) != 0)
 				continue; /* header rewritten meanwhile */
 			e = fault(c, "header.head/tail", "inconsistent", head,
 				  tail);
@@ -357,7 +357,7 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 			return e;
 		}
 		if (head < c->read_pos) {
-			if (overtaken(c, c->read_pos))
+			if (overtaken(c, c->read_pos) != 0)
 				continue;
 			e = fault(c, "header.head", "behind the read position",
 				  head, c->read_pos);
@@ -373,8 +373,8 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 			c->read_pos = tail;
 			c->read_seq = SEQ_ANY;
 		} else if (c->read_pos < tail) {
-			if (replaying(
-				    c)) { /* the tail passed the whole replay */
+			if (replaying(c) != 0) {
+				/* the tail passed the whole replay */
 				c->read_pos = c->replay_end;
 				c->read_seq = c->replay_seq;
 				c->seq_pos = c->replay_end;
@@ -393,6 +393,8 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 				publish_pos(c);
 				return e;
 			}
+		} else {
+			/* The read position is not behind the tail. */
 		}
 		if (replaying(c) && c->read_pos >= c->replay_end) {
 			/* The replay is over: back where it started. */
@@ -440,8 +442,8 @@ have_head:
 		if (r.type == ED_REC_TYPE_PAD) {
 			if (r.len != room - ED_REC_HDR_SIZE ||
 			    head - c->read_pos < room ||
-			    ed_rec_crc(&r, 0) != r.crc) {
-				if (overtaken(c, c->read_pos))
+			    ed_rec_crc(&r, NULL) != r.crc) {
+				if (overtaken(c, c->read_pos) != 0)
 					continue;
 				e = fault(c, "record.pad", "malformed", r.len,
 					  c->read_pos);
@@ -454,7 +456,7 @@ have_head:
 		span = ed_rec_span(r.len);
 		if (r.len > c->record_max || span > room ||
 		    span > head - c->read_pos) {
-			if (overtaken(c, c->read_pos))
+			if (overtaken(c, c->read_pos) != 0)
 				continue;
 			e = fault(c, "record.len",
 				  r.len > c->record_max ?
@@ -467,7 +469,7 @@ have_head:
 			return e;
 		}
 		if (r.type > ED_REC_TYPE_MAX || r.flags || r.reserved) {
-			if (overtaken(c, c->read_pos))
+			if (overtaken(c, c->read_pos) != 0)
 				continue;
 			e = fault(c, "record.type", "reserved bits set", r.type,
 				  c->read_pos);
@@ -484,7 +486,7 @@ have_head:
 		e = judge_seq(c, r.seq, span, m);
 		if (e == 1)
 			continue;
-		if (e) {
+		if (e != 0) {
 			if (e == -ED_EPROTO)
 				resync(c, head);
 			return e;
@@ -523,13 +525,13 @@ int ed_consumer_check(const struct ed_consumer *c, void *dst)
 	if (c->held != HELD_HEADER)
 		return -ED_EINVAL;
 	payload = c->data + c->peek_pos % c->data_size + ED_REC_HDR_SIZE;
-	if (dst) {
+	if (dst != NULL) {
 		ed_copy_from_shared(dst, payload, r->len);
 		payload = (const nku8_f *)dst;
 	}
 	ED_HOOK(ED_HOOK_CHECK_COPIED);
 	crc = ed_rec_crc(r, payload);
-	if (overtaken(c, c->peek_pos))
+	if (overtaken(c, c->peek_pos) != 0)
 		return -ED_ESTALE;
 	return crc == r->crc ? 0 : -ED_EPROTO;
 }
@@ -573,12 +575,13 @@ static int next_checked(struct ed_consumer *c, struct ed_msg *m, void *dst,
 			return k;
 		if (dst && m->len > dstlen)
 			return -ED_ENOBUFS; /* held: commit skips it */
-		k = ed_consumer_settle(c, ed_consumer_check(c, dst), dst != 0);
+		k = ed_consumer_settle(c, ed_consumer_check(c, dst),
+				       dst != NULL);
 		if (k == -ED_ESTALE)
 			continue;
-		if (k)
+		if (k != 0)
 			return k;
-		if (dst)
+		if (dst != NULL)
 			m->data = dst;
 		return ED_MSG_RECORD;
 	}
@@ -594,7 +597,7 @@ int ed_consumer_look(struct ed_consumer *c, struct ed_msg *m)
 
 int ed_consumer_peek(struct ed_consumer *c, struct ed_msg *m)
 {
-	return next_checked(c, m, 0, 0);
+	return next_checked(c, m, NULL, 0);
 }
 
 int ed_consumer_fetch(struct ed_consumer *c, struct ed_msg *m, void *buf,
@@ -624,7 +627,7 @@ static void space_notify(struct ed_consumer *c, int *notify)
 	}
 	/* The producer waits: the head matters only now. */
 	head = ed_load_acquire(&c->hdr->head);
-	if (head > c->read_pos && head - c->read_pos > c->data_size / 2)
+	if (head > c->read_pos && head - c->read_pos > c->data_size / 2u)
 		return; /* more than half unread: not yet */
 	c->notified_gen = g;
 	*notify = 1;
@@ -651,7 +654,7 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 		return -ED_ESTALE;
 	}
 	c->read_pos = c->peek_next;
-	c->read_seq = c->held_hdr.seq + 1;
+	c->read_seq = c->held_hdr.seq + 1u;
 	c->seq_pos = c->read_pos;
 	if (replaying(c) && c->read_pos >= c->replay_end) {
 		c->read_pos = c->replay_end;
@@ -703,12 +706,12 @@ int ed_consumer_rewind(struct ed_consumer *c)
 	nku64_f tail, end, seq;
 	int e = check_epoch(c);
 
-	if (e)
+	if (e != 0)
 		return e;
-	if (c->have_loss)
+	if (c->have_loss != 0)
 		return 0; /* a new epoch: reading from its start anyway */
 	tail = ed_load_acquire(&c->hdr->tail);
-	if (tail & (ED_REC_ALIGN - 1))
+	if ((tail & (ED_REC_ALIGN - 1u)) != 0u)
 		return fault(c, "header.tail", "misaligned", tail, 0);
 	end = replaying(c) ? c->replay_end : c->read_pos;
 	seq = replaying(c) ? c->replay_seq : c->read_seq;
@@ -752,5 +755,5 @@ nku64_f ed_consumer_backlog(struct ed_consumer *c)
 	head = ed_load_acquire(&c->hdr->head);
 	return head >= c->read_pos && head - c->read_pos <= c->data_size ?
 		       head - c->read_pos :
-		       0;
+		       0u;
 }

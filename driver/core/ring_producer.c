@@ -30,11 +30,11 @@ nku64_f ed_ring_pmem_size(nku64_f data_size)
 int ed_ring_geometry_ok(nku64_f pmem_size, nku64_f data_size,
 			nku32_f record_max)
 {
-	if (!data_size || (data_size & (ED_REC_ALIGN - 1)) ||
+	if (!data_size || (data_size & (ED_REC_ALIGN - 1u)) ||
 	    data_size > pmem_size || pmem_size < ED_RING_DATA_OFF ||
 	    data_size > pmem_size - ED_RING_DATA_OFF || !record_max ||
 	    record_max > 0x7fffffffu ||
-	    2 * ed_rec_span(record_max) + ED_REC_HDR_SIZE > data_size)
+	    2u * ed_rec_span(record_max) + ED_REC_HDR_SIZE > data_size)
 		return -ED_EINVAL;
 	return 0;
 }
@@ -89,13 +89,13 @@ static nku64_f item_span(struct ed_producer *p, nku64_f pos, nku64_f *seq,
 	nku64_f off = pos % p->data_size, room = p->data_size - off, span;
 	struct ed_rec_hdr h;
 
-	*seq = ~0ull;
+	*seq = ~0ULL;
 	if (room < ED_REC_HDR_SIZE)
 		return room;
 	ed_copy_from_shared(&h, p->data + off, sizeof(h));
 	if (h.type == ED_REC_TYPE_PAD) {
 		if (h.len != room - ED_REC_HDR_SIZE ||
-		    (check_crc && ed_rec_crc(&h, 0) != h.crc))
+		    (check_crc && ed_rec_crc(&h, NULL) != h.crc))
 			return 0;
 		return room;
 	}
@@ -132,8 +132,8 @@ static int resume_check(struct ed_producer *p)
 	head = ed_load(&h->head);
 	tail = ed_load(&h->tail);
 	next = ed_load(&h->next_seq);
-	if ((head | tail) & (ED_REC_ALIGN - 1) || tail > head ||
-	    head - tail > p->data_size || head >= 1ull << 62)
+	if ((head | tail) & (ED_REC_ALIGN - 1u) || tail > head ||
+	    head - tail > p->data_size || head >= 1ULL << 62)
 		return -3;
 	/*
 	 * Block and overwrite-oldest spend a sequence number only on a
@@ -146,7 +146,7 @@ static int resume_check(struct ed_producer *p)
 		span = item_span(p, pos, &seq, 1);
 		if (!span || span > head - pos)
 			return -4;
-		if (seq == ~0ull)
+		if (seq == ~0ULL)
 			continue;
 		if ((any && seq <= last) || (p->policy != ED_POLICY_DROP_NEW &&
 					     seq > pos / ED_REC_HDR_SIZE))
@@ -157,7 +157,7 @@ static int resume_check(struct ed_producer *p)
 	p->epoch = ed_load(&h->epoch);
 	p->head = head;
 	p->tail = tail;
-	p->next_seq = any && last + 1 > next ? last + 1 : next;
+	p->next_seq = any && last + 1u > next ? last + 1u : next;
 	p->wait_gen = ed_load(&h->prod_wait_gen);
 	p->format_ns = ed_load(&h->format_ns);
 	return 0;
@@ -193,12 +193,14 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 		p->st.resumes++;
 		return ED_ATTACH_RESUMED;
 	}
-	if (r != -1)
+	if (r != -1) {
 		set_fault(p, "header", why[-r - 1], ed_load(&p->hdr->epoch), 0);
-	else if (ed_load(&p->hdr->magic) || ed_load(&p->hdr->epoch))
+	} else if (ed_load(&p->hdr->magic) || ed_load(&p->hdr->epoch)) {
 		set_fault(p, "header.magic", why[0], ed_load(&p->hdr->magic),
 			  0);
-	/* else: never formatted, nothing to report */
+	} else {
+		/* never formatted, nothing to report */
+	}
 	/*
 	 * A new epoch: the host's nonce (random, or otherwise unique to this
 	 * start), distinct from anything either side remembers, so that no
@@ -209,8 +211,8 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 	e2 = ed_load(&p->ctl->epoch);
 	p->epoch = nonce & ED_EPOCH_MAX;
 	while (!p->epoch || p->epoch == e1 || p->epoch == e2)
-		p->epoch = (p->epoch * 6364136223846793005ull +
-			    1442695040888963407ull) &
+		p->epoch = (p->epoch * 6364136223846793005ULL +
+			    1442695040888963407ULL) &
 			   ED_EPOCH_MAX;
 	p->head = p->tail = p->next_seq = 0;
 	p->format_ns = now_ns;
@@ -236,7 +238,7 @@ static nku64_f reclaim_limit(struct ed_producer *p)
 	/* [P9] the consumer's reads of the records before we reuse them */
 	pos = ed_load_acquire(&p->ctl->read_pos);
 	ED_HOOK(ED_HOOK_RECLAIM_LIMIT);
-	if ((pos & (ED_REC_ALIGN - 1)) || pos < p->tail || pos > p->head) {
+	if ((pos & (ED_REC_ALIGN - 1u)) || pos < p->tail || pos > p->head) {
 		if (pos != p->bad_read_pos)
 			set_fault(p, "consumer.read_pos",
 				  pos > p->head ? "beyond the head" :
@@ -277,7 +279,7 @@ static int make_room(struct ed_producer *p, nku64_f need)
 			tail = limit;
 			break;
 		}
-		if (p->policy == ED_POLICY_OVERWRITE_OLDEST && seq != ~0ull &&
+		if (p->policy == ED_POLICY_OVERWRITE_OLDEST && seq != ~0ULL &&
 		    tail >= unread)
 			p->st.overwritten++;
 		tail += span;
@@ -333,7 +335,7 @@ int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
 		return -ED_EMSGSIZE;
 	if (type > ED_REC_TYPE_MAX)
 		return -ED_EINVAL;
-	if (make_room(p, need_for(p, span))) {
+	if (make_room(p, need_for(p, span)) != 0) {
 		if (p->policy == ED_POLICY_DROP_NEW) {
 			w->seq = p->next_seq;
 			p->next_seq++;
@@ -350,13 +352,13 @@ int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
 		p->wait_gen++;
 		ed_store(&p->hdr->prod_wait_gen, p->wait_gen);
 		ed_mb();
-		if (make_room(p, need_for(p, span))) {
+		if (make_room(p, need_for(p, span)) != 0) {
 			p->st.blocked++;
 			return -ED_EAGAIN;
 		}
 	}
 	room = p->data_size - p->head % p->data_size;
-	w->pad = room < span ? room : 0;
+	w->pad = room < span ? room : 0u;
 	w->off = (p->head + w->pad) % p->data_size;
 	w->span = span;
 	w->seq = p->next_seq;
@@ -384,7 +386,7 @@ void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
 		ed_memset(&pad, 0, sizeof(pad));
 		pad.len = (nku32_f)(w->pad - ED_REC_HDR_SIZE);
 		pad.type = ED_REC_TYPE_PAD;
-		pad.crc = ed_rec_crc(&pad, 0);
+		pad.crc = ed_rec_crc(&pad, NULL);
 		ed_copy_to_shared(p->data + off, &pad, sizeof(pad));
 	}
 	w->h.crc = ed_rec_crc(&w->h, buf);
@@ -420,7 +422,7 @@ int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 	r = ed_producer_reserve(p, type, len, ts_ns, &w, notify);
 	if (seq && (!r || r == -ED_ENOSPC))
 		*seq = w.seq;
-	if (r)
+	if (r != 0)
 		return r;
 	ed_producer_fill(p, &w, buf);
 	ed_producer_publish(p, &w, notify);

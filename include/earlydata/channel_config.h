@@ -18,11 +18,11 @@
 
 #include <nk/nktypes.h>
 
-#define ED_CHANNEL_NAME_MAX 32 /* including NUL */
+#define ED_CHANNEL_NAME_MAX 32u /* including NUL */
 #define ED_DEFAULT_RECORD_MAX 1024u
 #define ED_DEFAULT_RING_SIZE (64u * 1024u)
 #define ED_MIN_RING_SIZE (8u * 1024u)
-#define ED_MAX_RING_SIZE (1024ull * 1024u * 1024u)
+#define ED_MAX_RING_SIZE (1024ULL * 1024u * 1024u)
 #define ED_MAX_RECORD_MAX (1024u * 1024u)
 
 enum ed_cfg_policy {

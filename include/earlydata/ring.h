@@ -25,11 +25,11 @@
 #include <nk/nktypes.h>
 
 #define ED_RING_MAGIC 0x31524445u /* "EDR1" */
-#define ED_RING_VERSION_MAJOR 2 /* incompatible layout changes */
-#define ED_RING_VERSION_MINOR 1 /* compatible additions */
+#define ED_RING_VERSION_MAJOR 2u /* incompatible layout changes */
+#define ED_RING_VERSION_MINOR 1u /* compatible additions */
 
 /* Epochs are unique 63-bit identities, never 0 (fit a signed JSON int). */
-#define ED_EPOCH_MAX 0x7fffffffffffffffull
+#define ED_EPOCH_MAX 0x7fffffffffffffffULL
 
 #define ED_RING_HDR_OFF 0x0000u
 #define ED_CONS_CTL_OFF 0x0800u
@@ -112,14 +112,14 @@ struct ed_rec_hdr {
 	nku32_f reserved; /* 0 */
 };
 
-_Static_assert(sizeof(struct ed_ring_hdr) == 192, "ring header layout");
-_Static_assert(sizeof(struct ed_cons_ctl) == 128, "consumer ctl layout");
+_Static_assert(sizeof(struct ed_ring_hdr) == 192u, "ring header layout");
+_Static_assert(sizeof(struct ed_cons_ctl) == 128u, "consumer ctl layout");
 _Static_assert(sizeof(struct ed_rec_hdr) == ED_REC_HDR_SIZE, "record layout");
 
 /* Bytes a record with `len` payload bytes takes in the data area. */
 static inline nku64_f ed_rec_span(nku64_f len)
 {
-	return ED_REC_HDR_SIZE + ((len + ED_REC_ALIGN - 1) & ~(nku64_f)7);
+	return ED_REC_HDR_SIZE + ((len + ED_REC_ALIGN - 1u) & ~(nku64_f)7);
 }
 
 /* CRC32C (Castagnoli), as used for records; crc starts at 0. */

@@ -18,6 +18,8 @@ static inline const char *nk_vlink_state_name(int state)
 		return "RESET";
 	case NK_DEV_VLINK_ON:
 		return "ON";
+	default:
+		break;
 	}
 	return "INVALID";
 }
