@@ -324,6 +324,8 @@ int ed_write_ready(struct ed_channel *ch, nku32_f len)
 {
 	int r;
 
+	if (ch->role != ED_PRODUCER)
+		return 0;
 	lock(ch);
 	r = ed_producer_has_space(&ch->u.p, len);
 	check_faults(ch);
@@ -373,7 +375,8 @@ int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
 		r = ed_consumer_read(&ch->u.c, m, buf, buflen, &notify);
 	} else {
 		r = fetch(ch, m, buf, buflen);
-		if (r == ED_MSG_RECORD && ed_consumer_commit(&ch->u.c, &notify))
+		if ((r == ED_MSG_RECORD || r == ED_MSG_LOSS) &&
+		    ed_consumer_commit(&ch->u.c, &notify) != 0)
 			r = -ED_EPROTO; /* cannot happen to a copy */
 	}
 	check_faults(ch);
@@ -440,6 +443,8 @@ int ed_arm(struct ed_channel *ch)
 {
 	int r;
 
+	if (ch->role != ED_CONSUMER)
+		return 1; /* nothing to wait for here: do not sleep */
 	lock(ch);
 	r = ed_consumer_arm(&ch->u.c);
 	unlock(ch);

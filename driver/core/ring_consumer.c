@@ -25,6 +25,7 @@
 #define HELD_INPLACE 1 /* checked in PMEM: commit re-checks the tail */
 #define HELD_HEADER 2 /* header checked, payload not yet copied */
 #define HELD_COPY 3 /* copied and checked: the copy is the record */
+#define HELD_LOSS 4 /* a loss event: commit persists the position after */
 
 /* read_seq while replaying: the next record's seq is taken as it comes. */
 #define SEQ_ANY (~0ULL)
@@ -92,6 +93,8 @@ static void publish_pos(struct ed_consumer *c)
 		pos = c->replay_end;
 		seq = c->replay_seq;
 	}
+	c->pub_pos = pos;
+	c->pub_seq = seq;
 	ed_store(&c->ctl->read_seq, seq);
 	ed_store_release(&c->ctl->read_pos, pos);
 }
@@ -266,7 +269,11 @@ static int take_loss(struct ed_consumer *c, struct ed_msg *m)
 		c->seq_pos = c->read_pos;
 	}
 	c->gap_reason = default_gap_reason(c);
-	publish_pos(c);
+	/*
+	 * Not persisted yet: a caller that writes the event out commits it
+	 * after (a consumer killed in between reports it again).
+	 */
+	c->held = HELD_LOSS;
 	return ED_MSG_LOSS;
 }
 
@@ -642,6 +649,10 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 	if (held == HELD_NONE)
 		return -ED_EINVAL;
 	c->held = HELD_NONE;
+	if (held == HELD_LOSS) {
+		publish_pos(c);
+		return 0;
+	}
 	/*
 	 * In place: the caller's reads of the record before the loads of
 	 * overtaken() ([C2]); a record the producer took away meanwhile is
@@ -680,17 +691,18 @@ int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,
 
 	*notify = 0;
 	k = ed_consumer_fetch(c, m, buf, buflen);
-	if (k != ED_MSG_RECORD)
+	if (k != ED_MSG_RECORD && k != ED_MSG_LOSS)
 		return k;
-	k = ed_consumer_commit(c, notify);
-	return k ? k : ED_MSG_RECORD;
+	return ed_consumer_commit(c, notify) != 0 ? -ED_EPROTO : k;
 }
 
 void ed_consumer_repair(struct ed_consumer *c)
 {
 	if (!c->attached)
 		return;
-	publish_pos(c);
+	/* What was persisted last: an uncommitted loss stays uncommitted. */
+	ed_store(&c->ctl->read_seq, c->pub_seq);
+	ed_store_release(&c->ctl->read_pos, c->pub_pos); /* [C5] */
 	ed_store_release(&c->ctl->epoch, c->epoch); /* [C7] */
 }
 

@@ -184,6 +184,8 @@ static int edk_deliver(struct edk_chan *kc, char __user *ubuf, size_t left,
 		if (copy_to_user(ubuf, &h, sizeof(h)))
 			return -EFAULT;
 		kc->has_pending = false;
+		/* Persist the position after it (not for our own losses). */
+		ed_commit(kc->ch);
 		*used = ED_CHR_HDR_SIZE;
 		return EDK_DELIVERED;
 	}

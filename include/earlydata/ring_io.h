@@ -168,6 +168,7 @@ struct ed_consumer {
 	nku64_f data_size, epoch;
 	nku32_f record_max, policy;
 	nku64_f read_pos, read_seq; /* private copies, published to ctl */
+	nku64_f pub_pos, pub_seq; /* what was published last */
 	nku64_f seq_pos; /* position where read_seq was known: bounds gaps */
 	nku64_f replay_end, replay_seq; /* rewound: where the replay ends */
 	nku64_f head_seen; /* validated head not yet reached; 0: load it */
@@ -227,7 +228,10 @@ int ed_consumer_check(const struct ed_consumer *c, void *dst);
 int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied);
 
 /*
- * Consume what peek/fetch returned and persist the read position.
+ * Consume what peek/fetch returned (a record or a loss event) and persist
+ * the read position. A loss event not committed is consumed all the same
+ * (the next peek goes on after it), but persisted only by the next
+ * commit: a consumer restarted before reports it again.
  * -ED_ESTALE (zero-copy peek only) if an overwrite-oldest producer
  * overwrote the record meanwhile, or the producer started a new epoch:
  * not consumed, a loss event follows. *notify is set when a blocked

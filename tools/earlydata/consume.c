@@ -305,9 +305,8 @@ static int step(struct cons_state *cs, int i)
 	}
 	if (new_ring(cs, i, &m) || deliver(cs, i, &m))
 		return -1;
-	/* Only now is the record consumed: after its line is written. */
-	if (how != ED_USER_READ && m.kind == ED_MSG_RECORD &&
-	    ed_commit(ch) == -ED_ESTALE)
+	/* Only now is the message consumed: after its line is written. */
+	if (how != ED_USER_READ && ed_commit(ch) == -ED_ESTALE)
 		fprintf(stderr,
 			"earlydata: channel %s: record %llu was "
 			"overwritten while in use\n",
