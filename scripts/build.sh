@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configure and build one flavour of the project.
-# Usage: scripts/build.sh [release|sanitize|fuzz]   (default: release)
-# Build trees: build/ (release), build-san/ (ASan+UBSan), build-fuzz/ (clang).
+# Usage: scripts/build.sh [release|sanitize|tsan|fuzz]   (default: release)
+# Build trees: build/ (release), build-san/ (ASan+UBSan), build-tsan/
+# (ThreadSanitizer), build-fuzz/ (clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -9,9 +10,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 case "${1:-release}" in
 release) dir=build; opts=() ;;
 sanitize) dir=build-san; opts=(-DNKHV_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
+tsan) dir=build-tsan; opts=(-DNKHV_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
 fuzz) dir=build-fuzz
       opts=(-DCMAKE_C_COMPILER=clang -DNKHV_FUZZ=ON -DNKHV_TESTS=OFF) ;;
-*) echo "usage: $0 [release|sanitize|fuzz]" >&2; exit 2 ;;
+*) echo "usage: $0 [release|sanitize|tsan|fuzz]" >&2; exit 2 ;;
 esac
 
 cmake -S . -B "$dir" "${opts[@]}" >/dev/null
