@@ -366,8 +366,9 @@ static void where(struct run *r, char *buf, size_t n)
 		(struct ed_cons_ctl *)(r->pmem + ED_CONS_CTL_OFF);
 
 	snprintf(buf, n,
-		 "shared head %" PRIu64 " tail %" PRIu64 " next_seq %" PRIu64
-		 " read_pos %" PRIu64 " read_seq %" PRIu64,
+		 "shared magic 0x%x head %" PRIu64 " tail %" PRIu64
+		 " next_seq %" PRIu64 " read_pos %" PRIu64 " read_seq %" PRIu64,
+		 __atomic_load_n(&h->magic, __ATOMIC_RELAXED),
 		 shared_load(&h->head), shared_load(&h->tail),
 		 shared_load(&h->next_seq), shared_load(&c->read_pos),
 		 shared_load(&c->read_seq));
@@ -444,7 +445,7 @@ static void *producer(void *arg)
 			uint64_t before = p.next_seq;
 
 			producer_totals(r, &p);
-			r->p_restarts++;
+			__atomic_fetch_add(&r->p_restarts, 1, __ATOMIC_RELAXED);
 			k = attach(r, &p, &rs);
 			faults = 0;
 			if (k != ED_ATTACH_RESUMED)
@@ -701,10 +702,21 @@ static void *consumer(void *arg)
 			}
 			if (e == -ED_ESTALE) {
 				r->c_stale++;
-				if (r->policy != ED_POLICY_OVERWRITE_OLDEST)
+				if (r->policy != ED_POLICY_OVERWRITE_OLDEST) {
+					char w[200];
+
+					where(r, w, sizeof(w));
 					fail("commit of seq %" PRIu64
-					     " returned -ESTALE under %s",
-					     m.seq, policy_name(r->policy));
+					     " returned -ESTALE under %s, "
+					     "where no record is overwritten "
+					     "(%" PRIu64
+					     " producer restarts so "
+					     "far); %s",
+					     m.seq, policy_name(r->policy),
+					     __atomic_load_n(&r->p_restarts,
+							     __ATOMIC_RELAXED),
+					     w);
+				}
 				continue;
 			}
 			if (e) {

@@ -25,15 +25,18 @@
 #   the records.
 #
 # Usage: test_stress.sh BUILD_DIR SRC_DIR [SECONDS] [policies|examples|all]
+#                      [RECORDS]
 # Environment: STRESS_SECONDS (per policy; default SECONDS, else 10),
-#   STRESS_EXAMPLE_RECORDS (300000), STRESS_SEED (replay the random
-#   actions), ONLY (one policy, channel or example file name).
+#   STRESS_EXAMPLE_RECORDS (default RECORDS, else 300000), STRESS_SEED (replay the random
+#   actions), ONLY (one policy, channel or example file name),
+#   STRESS_KEEP=1 (keep the logs and output files).
 set -uo pipefail
 B=$1
 S=$2
+SRC=$(cd "$S" && pwd)
 SECS=${STRESS_SECONDS:-${3:-10}}
 MODE=${4:-all}
-NREC=${STRESS_EXAMPLE_RECORDS:-300000}
+NREC=${STRESS_EXAMPLE_RECORDS:-${5:-300000}}
 FINAL=16
 t=${EPOCHREALTIME/./}
 SEED=${STRESS_SEED:-$((t % 1000000))}
@@ -101,7 +104,11 @@ stop_nkhv() {
 
 cleanup() {
 	stop_nkhv
-	rm -rf "$W"
+	if [ -n "${STRESS_KEEP:-}" ]; then
+		echo "logs and output files kept in $W"
+	else
+		rm -rf "$W"
+	fi
 }
 trap cleanup EXIT
 
@@ -142,6 +149,14 @@ count_faults() {
 	     /more faults not shown/ { for (i = 1; i <= NF; i++)
 					if ($i == "more") n += $(i - 1) }
 	     END { print n + 0 }' "$@" 2>/dev/null
+}
+
+# Sanitizer reports in stderr logs (a TSan build's processes go on).
+sanitizer_reports() {
+	local l
+	while IFS= read -r l; do
+		problems+=("sanitizer: ${l//$SRC\//}")
+	done < <(grep -h -E "^SUMMARY: [A-Za-z]+Sanitizer|runtime error:" "$@" 2>/dev/null | sort | uniq -c | head -n 8)
 }
 
 # Add the first faults printed to problems.
@@ -307,6 +322,7 @@ t_policy() {
 		problems+=("consumer faults: $cf printed, $c_faults counted by stat before kills; the first:")
 		first_faults "$cerr"
 	fi
+	sanitizer_reports "$cerr" "$perr"
 	if [ $((pf + p_faults)) -ne 0 ]; then
 		problems+=("producer faults: $pf printed, $p_faults counted by stat before kills; the first:")
 		first_faults "$perr"
@@ -362,6 +378,7 @@ t_crash() {
 		--channel "$ch" --output "$out" 2>>"$err" ||
 		problems+=("consumer failed: $(tail -n 1 "$err")")
 	stop_nkhv
+	sanitizer_reports "$err"
 	sv=$("$SV" "$out" "$ch" --policy "$policy" --record-max "$rmax" \
 		--final-run "$FINAL")
 	if [ $? -ne 0 ]; then
@@ -473,6 +490,7 @@ t_example() {
 	fi
 	cf=$(count_faults "$cerr")
 	pfl=$(count_faults "$perr")
+	sanitizer_reports "$cerr" "$perr"
 	if [ "$cf" != 0 ] || [ "$pfl" != 0 ]; then
 		problems+=("faults printed: consumer $cf, producer $pfl; the first:")
 		first_faults "$cerr" "$perr"
