@@ -348,8 +348,12 @@ int main(int argc, char **argv)
 			problem(K_RUN, lineno,
 				"seq %lld carries n %lld: n > seq", seq, n);
 		} else if (base > cur_base) {
-			if (run >= 0 && last_run_id >= 0 &&
-			    run <= last_run_id) {
+			if (run >= 0 && run == last_run_id) {
+				problem(K_RUN, lineno,
+					"seq %lld n %lld: out of step in run "
+					"%lld (seq - n was %lld, is %lld)",
+					seq, n, run, cur_base, base);
+			} else if (run >= 0 && run < last_run_id) {
 				problem(K_RUN, lineno,
 					"seq %lld: run %lld after run %lld",
 					seq, run, last_run_id);
