@@ -346,12 +346,13 @@ t_crash() {
 	local out=$W/$ch.crash-$at.out err=$W/$ch.crash-$at.err st sv n
 	local -a problems=()
 
-	# Enough records to overflow the ring (block: what fits).
+	# Enough records to overflow the ring (block: what fits, with room
+	# for the last run; generated records take at most 136 bytes).
 	n=$((ring / 32))
-	[ "$policy" = block ] && n=$((ring / 128))
+	[ "$policy" = block ] && n=$((ring / 136 - FINAL - 2))
 	start_nkhv "$S/tests/stress/stress.dts" || return 1
-	"$ED" --run-dir "$R" produce --vm "$pvm" --channel "$ch" \
-		--generate "$n" 2>>"$err" ||
+	timeout -s KILL 60 "$ED" --run-dir "$R" produce --vm "$pvm" \
+		--channel "$ch" --generate "$n" 2>>"$err" ||
 		problems+=("producer of $n records failed: $(tail -n 1 "$err")")
 	# (In the background: the shell reports a foreground job it sees killed.)
 	STRESS_KILL_AT=$at LD_PRELOAD=$KILLSHIM \
@@ -364,15 +365,15 @@ t_crash() {
 		problems+=("the consumer was to be killed at a $at line, it exited with status $st")
 	# The ring overflows while no consumer runs (block: it cannot).
 	if [ "$policy" != block ]; then
-		"$ED" --run-dir "$R" produce --vm "$pvm" --channel "$ch" \
-			--generate "$n" 2>>"$err" ||
+		timeout -s KILL 60 "$ED" --run-dir "$R" produce --vm "$pvm" \
+			--channel "$ch" --generate "$n" 2>>"$err" ||
 			problems+=("producer of $n records failed: $(tail -n 1 "$err")")
 		timeout -s KILL 60 "$ED" --run-dir "$R" consume --vm "$cvm" \
 			--channel "$ch" --output "$out" 2>>"$err" ||
 			problems+=("consumer failed: $(tail -n 1 "$err")")
 	fi
-	"$ED" --run-dir "$R" produce --vm "$pvm" --channel "$ch" \
-		--generate "$FINAL" 2>>"$err" ||
+	timeout -s KILL 60 "$ED" --run-dir "$R" produce --vm "$pvm" \
+		--channel "$ch" --generate "$FINAL" 2>>"$err" ||
 		problems+=("producer of $FINAL records failed: $(tail -n 1 "$err")")
 	timeout -s KILL 60 "$ED" --run-dir "$R" consume --vm "$cvm" \
 		--channel "$ch" --output "$out" 2>>"$err" ||
