@@ -41,7 +41,9 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-san --output-on-failure -j"$jobs"
 
 part "ThreadSanitizer: the ring's threads stress"
-scripts/build.sh tsan
+cmake -S . -B build-tsan -DNKHV_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	>/dev/null
+cmake --build build-tsan -j"$jobs" --target ring_threads
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	ctest --test-dir build-tsan --output-on-failure -R '^stress_threads'
 

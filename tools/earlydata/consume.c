@@ -241,9 +241,25 @@ static void advance(struct cons_state *cs, int i, const struct ed_msg *m)
 		h->next = m->loss_count ? m->loss_first + m->loss_count : 0;
 }
 
-/* Write m unless FILE holds it; count it. 0, or -1 when the sink failed. */
+/*
+ * Write m unless FILE holds it; count it. A loss event that begins with
+ * records FILE holds (written, then the consumer was killed before their
+ * commit, and the producer overwrote what followed) is written for the
+ * rest only. 0, or -1 when the sink failed.
+ */
 static int deliver(struct cons_state *cs, int i, const struct ed_msg *m)
 {
+	const struct sink_pos *h = &cs->held[i];
+	struct ed_msg clipped;
+
+	if (m->kind == ED_MSG_LOSS && m->loss_count && h->have &&
+	    h->epoch == m->epoch && m->loss_first < h->next &&
+	    m->loss_first + m->loss_count > h->next) {
+		clipped = *m;
+		clipped.loss_count -= h->next - m->loss_first;
+		clipped.loss_first = h->next;
+		m = &clipped;
+	}
 	if (held(cs, i, m)) {
 		cs->skipped++;
 		return 0;
@@ -392,6 +408,7 @@ int edt_consume(struct edt_opts *o)
 		"events%s\n",
 		o->vm, cs.records, cs.lost, cs.losses,
 		cs.skipped ? " (some already in the output file)" : "");
+	edt_stat_stop();
 	ed_exit();
 	return rc;
 }

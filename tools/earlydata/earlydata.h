@@ -32,6 +32,8 @@ int edt_stat(struct edt_opts *o);
 
 /* Serve this process's channel statistics on DIR/earlydata-vm<ID>.sock. */
 int edt_stat_serve(const char *run_dir, unsigned int vm);
+/* Stop answering (before ed_exit: the server thread reads the channels). */
+void edt_stat_stop(void);
 /* JSON text of every channel's statistics (caller frees). */
 char *edt_stat_json(void);
 

@@ -183,6 +183,7 @@ int edt_produce(struct edt_opts *o)
 		o->vm, ps.written, ps.dropped, ps.failed);
 	while (o->linger && !r)
 		pause();
+	edt_stat_stop();
 	ed_exit();
 	return r || ps.failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,20 +66,26 @@ char *edt_stat_json(void)
 }
 
 static int srv_fd = -1;
+/* Held while a document is built: edt_stat_stop waits for it. */
+static pthread_mutex_t serve_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool stopped;
 
 static void *serve(void *arg)
 {
 	(void)arg;
 	for (;;) {
 		int c = accept(srv_fd, NULL, NULL);
-		char *text;
+		char *text = NULL;
 
 		if (c < 0) {
 			if (errno == EINTR)
 				continue;
 			return NULL;
 		}
-		text = edt_stat_json();
+		pthread_mutex_lock(&serve_lock);
+		if (!stopped)
+			text = edt_stat_json();
+		pthread_mutex_unlock(&serve_lock);
 		/* A reader that went away is not an error of ours. */
 		if (text)
 			(void)!write(c, text, strlen(text));
@@ -119,6 +126,14 @@ int edt_stat_serve(const char *run_dir, unsigned int vm)
 	}
 	pthread_detach(t);
 	return 0;
+}
+
+/* No document is built any more: the channels may go (ed_exit). */
+void edt_stat_stop(void)
+{
+	pthread_mutex_lock(&serve_lock);
+	stopped = true;
+	pthread_mutex_unlock(&serve_lock);
 }
 
 /* Fetch one process's document; NULL when nobody answers. */
