@@ -78,9 +78,16 @@ static void pp_data(void *cookie, NkXIrq xirq)
 	if (pp->server) {
 		sem_post(&pp->data);
 	} else {
-		pp->shm->pong = pp->shm->ping;
+		/*
+		 * Read the ping once: after the trigger the server may write
+		 * the next one (PP_DONE) before we look again, and we would
+		 * end without answering it.
+		 */
+		nku32_f ping = pp->shm->ping;
+
+		pp->shm->pong = ping;
 		nkops.nk_xirq_trigger(pp->tx, pp->peer);
-		if (pp->shm->ping == PP_DONE)
+		if (ping == PP_DONE)
 			sem_post(&pp->data);
 	}
 }
