@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the initramfs and pick the kernel of the Linux VMs run under QEMU.
 #
-# Usage: scripts/vm/initramfs.sh [--out DIR] [--module FILE.ko]...
-#                                [--bin FILE]...
-#   --out DIR      where to write (default build/vm)
+# Usage: scripts/vm/initramfs.sh [--arch amd64|arm64] [--out DIR]
+#                                [--module FILE.ko]... [--bin FILE]...
+#   --arch ARCH    the guests' architecture (default amd64); arm64 takes
+#                  the modules and edcat of build-arm64-mod/, busybox and
+#                  the kernel from build-arm64-sysroot/ (docs/arm64.md)
+#   --out DIR      where to write (default build/vm, for arm64
+#                  build/vm/arm64)
 #   --module FILE  a kernel module to load at boot, in this order
 #                  (default: nkddi.ko then earlydata.ko of
 #                  scripts/build-modules.sh, in build-modules/)
@@ -13,7 +17,8 @@
 #                  script builds from tests/vm/edwrite.c into DIR)
 # Writes DIR/initramfs.cpio.gz and DIR/kernel (the kernel the modules were
 # built for, from /boot, uncompressed when it can boot directly as PVH,
-# which saves seconds of decompression under emulation).
+# which saves seconds of decompression under emulation; arm64: the Image,
+# uncompressed if it was not).
 #
 # The initramfs holds busybox (static), the modules and the in-tree
 # modules they depend on, the programs, /init (scripts/vm/init.sh) and
@@ -21,22 +26,45 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$VM_OUT
+out=
+arch=amd64
 modules=()
 bins=()
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch) arch=$(vm_arch_name "$2") || vm_die "unknown architecture $2"; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--module) modules+=("$2"); shift 2 ;;
 	--bin) bins+=("$2"); shift 2 ;;
-	*) echo "usage: $0 [--out DIR] [--module FILE.ko]... [--bin FILE]..." >&2
+	*) echo "usage: $0 [--arch amd64|arm64] [--out DIR] [--module FILE.ko]... [--bin FILE]..." >&2
 	   exit 2 ;;
 	esac
 done
+out=${out:-$(vm_out_dir $arch)}
+# What differs between the architectures: the compiler of edwrite, where
+# the kernel, busybox and the modules come from, how to run busybox here.
+case $arch in
+amd64)
+	cc=${CC:-gcc}
+	sysroot=
+	edcat=edcat
+	busybox_sources=(/bin/busybox /usr/bin/busybox)
+	run_target=()
+	bm_opts=
+	;;
+arm64)
+	cc=aarch64-linux-gnu-gcc
+	sysroot=$VM_SYSROOT_ARM64
+	edcat=edcat-arm64
+	busybox_sources=("$sysroot/bin/busybox")
+	run_target=(qemu-aarch64-static)
+	bm_opts=" --arch arm64"
+	;;
+esac
 if [ ${#modules[@]} -eq 0 ]; then
 	for m in nkddi earlydata; do
-		f=$(vm_module $m) ||
-			vm_die "$m.ko not found: run scripts/build-modules.sh"
+		f=$(vm_module $m $arch) ||
+			vm_die "$m.ko not found: run scripts/build-modules.sh$bm_opts"
 		modules+=("$f")
 	done
 fi
@@ -46,13 +74,13 @@ mkdir -p "$out"
 tmp=$(mktemp -d "$out/.initramfs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 if [ ${#bins[@]} -eq 0 ]; then
-	f=$(vm_tool edcat) || vm_die "edcat not found: run scripts/build-modules.sh"
+	f=$(vm_tool $edcat) || vm_die "edcat not found: run scripts/build-modules.sh$bm_opts"
 	bins+=("$f")
 	src=$VM_SRC/tests/vm/edwrite.c
 	if [ ! -x "$out/edwrite" ] || [ "$src" -nt "$out/edwrite" ] ||
 		[ "$VM_SRC/include/earlydata/ed_chardev.h" -nt "$out/edwrite" ] ||
 		[ "$VM_SRC/include/earlydata/ed_generate.h" -nt "$out/edwrite" ]; then
-		${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
+		$cc -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
 			-I"$VM_SRC/include" -o "$tmp/edwrite" "$src" ||
 			vm_die "building $src failed"
 		mv "$tmp/edwrite" "$out/edwrite"
@@ -60,24 +88,30 @@ if [ ${#bins[@]} -eq 0 ]; then
 	bins+=("$out/edwrite")
 fi
 
-busybox=$(vm_first_file /bin/busybox /usr/bin/busybox) ||
-	vm_die "busybox not found: scripts/deps.sh kernel"
+busybox=$(vm_first_file "${busybox_sources[@]}") ||
+	vm_die "busybox not found: scripts/deps.sh ${arch/amd64/kernel}"
 kver=$(vm_module_kver "${modules[0]}")
 [ -n "$kver" ] || vm_die "${modules[0]}: no vermagic"
 for m in "${modules[@]}"; do
 	[ "$(vm_module_kver "$m")" = "$kver" ] ||
 		vm_die "$m: built for $(vm_module_kver "$m"), not $kver"
 done
-config=/boot/config-$kver
-vmlinuz=/boot/vmlinuz-$kver
-moddir=/lib/modules/$kver
-[ -f "$vmlinuz" ] || vm_die "$vmlinuz missing: install linux-image-$kver"
+config=$sysroot/boot/config-$kver
+vmlinuz=$sysroot/boot/vmlinuz-$kver
+moddir=$sysroot/lib/modules/$kver
+[ -f "$vmlinuz" ] || vm_die "$vmlinuz missing: install linux-image-$kver${sysroot:+ (scripts/deps.sh arm64)}"
 [ -f "$config" ] || vm_die "$config missing"
 
 # What the VM needs from the kernel itself: it cannot load modules before
-# /init, and the ivshmem devices need PCI with MSI-X.
-for opt in BLK_DEV_INITRD RD_GZIP DEVTMPFS PCI PCI_MSI SERIAL_8250 \
-	SERIAL_8250_CONSOLE PROC_FS SYSFS MODULES; do
+# /init, and the ivshmem devices need PCI with MSI-X. The arm64 VMs
+# (QEMU virt) have their PCIe host bridge from the device tree, MSI-X
+# through the GICv3 ITS, and their serial ports on PCI (virt has one
+# UART).
+opts=(BLK_DEV_INITRD RD_GZIP DEVTMPFS PCI PCI_MSI SERIAL_8250
+      SERIAL_8250_CONSOLE PROC_FS SYSFS MODULES)
+[ $arch = arm64 ] &&
+	opts+=(PCI_HOST_GENERIC ARM_GIC_V3_ITS ARM_GIC_V3_ITS_PCI SERIAL_8250_PCI)
+for opt in "${opts[@]}"; do
 	grep -qx "CONFIG_$opt=y" "$config" ||
 		vm_die "$config: CONFIG_$opt is not built in"
 done
@@ -136,7 +170,7 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,roles,lib/modules}
 
 cp "$busybox" "$root/bin/busybox"
 is_static "$root/bin/busybox" || vm_die "$busybox is not static (busybox-static)"
-for a in $("$busybox" --list); do
+for a in $("${run_target[@]}" "$busybox" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 done
 
@@ -168,7 +202,7 @@ for b in "${bins[@]}"; do
 done
 # Modules a role loads itself (not at boot): the provider's self-test.
 mkdir -p "$root/lib/modules/extra"
-if f=$(vm_module nk_selftest); then
+if f=$(vm_module nk_selftest $arch); then
 	cp "$f" "$root/lib/modules/extra/"
 fi
 cp "$VM_SRC/scripts/vm/init.sh" "$root/init"
@@ -203,7 +237,14 @@ extract_vmlinux() {
 }
 if [ ! -f "$out/kernel" ] || [ "$(cat "$out/kernel.release" 2>/dev/null)" != "$kver" ] ||
 	[ "$vmlinuz" -nt "$out/kernel" ]; then
-	if grep -qx CONFIG_PVH=y "$config" && extract_vmlinux "$tmp/kernel"; then
+	if [ $arch = arm64 ]; then
+		# Debian's arm64 vmlinuz is the Image, gzipped on some releases.
+		if [ "$(head -c 2 "$vmlinuz" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			gzip -dc "$vmlinuz" >"$tmp/kernel"
+		else
+			cp "$vmlinuz" "$tmp/kernel"
+		fi
+	elif grep -qx CONFIG_PVH=y "$config" && extract_vmlinux "$tmp/kernel"; then
 		:
 	else
 		cp "$vmlinuz" "$tmp/kernel"

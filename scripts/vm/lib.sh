@@ -23,12 +23,43 @@ vm_first_file() {
 	return 1
 }
 
-# scripts/build-modules.sh puts the modules and a static edcat here.
+# scripts/build-modules.sh puts the modules and a static edcat here;
+# scripts/build-modules.sh --arch arm64 those of arm64 guests.
 VM_MODULES=${VM_MODULES:-$VM_SRC/build-modules}
+VM_MODULES_ARM64=${VM_MODULES_ARM64:-$VM_SRC/build-arm64-mod}
+# The arm64 kernel and busybox (scripts/arm64/sysroot.sh).
+VM_SYSROOT_ARM64=${VM_SYSROOT_ARM64:-$VM_SRC/build-arm64-sysroot}
 
-# Path of a project kernel module (nkddi, earlydata).
+# Where the modules of guests of architecture $1 (amd64, arm64) are.
+vm_modules_dir() {
+	case ${1:-amd64} in
+	arm64) echo "$VM_MODULES_ARM64" ;;
+	*) echo "$VM_MODULES" ;;
+	esac
+}
+
+# Where the kernel and initramfs of guests of architecture $1 go.
+vm_out_dir() {
+	case ${1:-amd64} in
+	arm64) echo "$VM_OUT/arm64" ;;
+	*) echo "$VM_OUT" ;;
+	esac
+}
+
+# The architecture name of the scripts (amd64, arm64) for a spelling of
+# it (aarch64, arm64, x86_64, x86-64, amd64); fails on anything else.
+vm_arch_name() {
+	case $1 in
+	arm64 | aarch64) echo arm64 ;;
+	amd64 | x86_64 | x86-64) echo amd64 ;;
+	*) return 1 ;;
+	esac
+}
+
+# Path of a project kernel module (nkddi, earlydata) for architecture $2
+# (default amd64).
 vm_module() {
-	vm_first_file "$VM_MODULES/$1.ko"
+	vm_first_file "$(vm_modules_dir "${2:-amd64}")/$1.ko"
 }
 
 # Path of a tool of the release build (nkhv, vlinkctl, earlydata, ...).
@@ -38,6 +69,7 @@ vm_tool() {
 	vlinkctl) vm_first_file "$VM_BUILD/tools/vlinkctl/vlinkctl" ;;
 	earlydata) vm_first_file "$VM_BUILD/tools/earlydata/earlydata" ;;
 	edcat) vm_first_file "$VM_MODULES/edcat" ;;
+	edcat-arm64) vm_first_file "$VM_MODULES_ARM64/edcat" ;;
 	*) vm_first_file "$VM_BUILD/tests/system/$1" ;;
 	esac
 }
@@ -69,4 +101,22 @@ vm_linux_vms() {
 	done
 	rm -f "$dtb"
 	return 0
+}
+
+# The architecture of VM $2 of a system description: its node's
+# nkhv,arch ("arm64" or "amd64", also spelt aarch64, x86_64), else $3
+# (default amd64). Fails on an architecture it does not know.
+vm_arch_of() {
+	local dtb node a=
+	dtb=$(mktemp "${TMPDIR:-/tmp}/vm-dtb.XXXXXX")
+	case $1 in
+	*.dtb) cp "$1" "$dtb" ;;
+	*) dtc -q -I dts -O dtb -o "$dtb" "$1" || { rm -f "$dtb"; return 1; } ;;
+	esac
+	for node in $(fdtget -l "$dtb" /vms); do
+		[ "$(fdtget -t u "$dtb" "/vms/$node" os-id 2>/dev/null)" = "$2" ] || continue
+		a=$(fdtget -t s "$dtb" "/vms/$node" nkhv,arch 2>/dev/null)
+	done
+	rm -f "$dtb"
+	vm_arch_name "${a:-${3:-amd64}}"
 }

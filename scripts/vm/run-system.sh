@@ -9,6 +9,9 @@
 #   --run-dir DIR     nkhv's run directory, with the logs (default: a new
 #                     /tmp/nkhv-vm.XXXXXX, printed)
 #   --qemu ID         also run VM ID under QEMU (repeatable)
+#   --arch ID=ARCH    VM ID is an amd64 (x86-64) or arm64 (aarch64) Linux
+#                     VM; default: its node's nkhv,arch, else $VM_ARCH,
+#                     else amd64 (repeatable)
 #   --append ID=ARGS  kernel command-line words for VM ID, e.g.
 #                     "ed.role=consume ed.channel=blk" (repeatable)
 #   --delay ID=SECS   boot VM ID that long after nkhv is up
@@ -28,8 +31,15 @@
 # run.
 #
 # Environment: VM_BUILD (build tree, default build), VM_OUT (kernel and
-# initramfs, default build/vm), QEMU (default qemu-system-x86_64),
-# VM_MEM (default 256M), VM_QEMU_OPTS (more QEMU options).
+# initramfs, default build/vm; those of arm64 VMs in VM_OUT/arm64), QEMU
+# (default qemu-system-x86_64), QEMU_ARM64 (default qemu-system-aarch64),
+# VM_ARCH (default amd64), VM_ARM64_CPU (default cortex-a57), VM_MEM
+# (default 256M), VM_QEMU_OPTS (more QEMU options).
+#
+# amd64 VMs: -M q35, ttyS0..2 the PC's serial ports. arm64 VMs: -M virt
+# with a GICv3 and its ITS (MSI-X of the ivshmem devices), TCG, the
+# serial ports on PCI (pci-serial: virt has a single UART), the same
+# ttyS0..2 in the guest. See docs/qemu-vms.md and docs/arm64.md.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,11 +53,12 @@ system=
 qemu_ids=()
 hold=0
 boots_max=20
-declare -A append delay
+declare -A append delay arch_opt arch
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run-dir) run=$2; shift 2 ;;
 	--qemu) qemu_ids+=("$2"); shift 2 ;;
+	--arch) arch_opt[${2%%=*}]=${2#*=}; shift 2 ;;
 	--append) append[${2%%=*}]="${append[${2%%=*}]:-} ${2#*=}"; shift 2 ;;
 	--delay) delay[${2%%=*}]=${2#*=}; shift 2 ;;
 	--boots) boots_max=$2; shift 2 ;;
@@ -63,24 +74,33 @@ done
 
 nkhv=$(vm_tool nkhv) || vm_die "no nkhv in $VM_BUILD: run scripts/build.sh"
 vlinkctl=$(vm_tool vlinkctl) || vm_die "no vlinkctl in $VM_BUILD"
-kernel=$VM_OUT/kernel
-initrd=$VM_OUT/initramfs.cpio.gz
-qemu=${QEMU:-qemu-system-x86_64}
 linux_ids=$(vm_linux_vms "$system") || vm_die "$system: cannot read it"
 ids=$(printf '%s\n' $linux_ids "${qemu_ids[@]}" | grep . | sort -nu | tr '\n' ' ')
 ids=${ids% }
-if [ -n "$ids" ]; then
-	[ -f "$kernel" ] && [ -f "$initrd" ] ||
-		vm_die "no $kernel or $initrd: run scripts/vm/initramfs.sh"
-	command -v "$qemu" >/dev/null || vm_die "$qemu not found: scripts/deps.sh kernel"
-fi
+for id in $ids; do
+	if [ -n "${arch_opt[$id]:-}" ]; then
+		arch[$id]=$(vm_arch_name "${arch_opt[$id]}") ||
+			vm_die "--arch $id=${arch_opt[$id]}: amd64 or arm64"
+	else
+		arch[$id]=$(vm_arch_of "$system" "$id" "${VM_ARCH:-amd64}") ||
+			vm_die "vm$id: unknown architecture (nkhv,arch or VM_ARCH)"
+	fi
+	o=$(vm_out_dir "${arch[$id]}")
+	[ -f "$o/kernel" ] && [ -f "$o/initramfs.cpio.gz" ] ||
+		vm_die "no $o/kernel or $o/initramfs.cpio.gz: run scripts/vm/initramfs.sh --arch ${arch[$id]}"
+	q=${QEMU:-qemu-system-x86_64}
+	[ "${arch[$id]}" = arm64 ] && q=${QEMU_ARM64:-qemu-system-aarch64}
+	command -v "$q" >/dev/null || vm_die "$q not found: scripts/deps.sh ${arch[$id]/amd64/kernel}"
+done
 if [ -z "$run" ]; then
 	run=$(mktemp -d /tmp/nkhv-vm.XXXXXX)
 else
 	mkdir -p "$run"
 fi
 run=$(cd "$run" && pwd)
-echo "run-system: run dir $run, QEMU VMs: ${ids:-none}"
+vms=
+for id in $ids; do vms+=" $id (${arch[$id]})"; done
+echo "run-system: run dir $run, QEMU VMs:${vms:- none}"
 
 nkhv_pid=
 cmd_pid=
@@ -91,7 +111,11 @@ stopping=0
 # Boot VM $1 under QEMU again each time it reboots itself; record how it
 # ended in DIR/vm<ID>/result.
 supervise() {
-	local id=$1 d=$run/vm$1 boot=1 con q rc end opt val devs=()
+	local id=$1 d=$run/vm$1 boot=1 con q rc end opt val devs=() machine=()
+	local o kernel initrd
+	o=$(vm_out_dir "${arch[$id]}")
+	kernel=$o/kernel
+	initrd=$o/initramfs.cpio.gz
 	# A signal to the runner's process group must not end the
 	# supervisor: the runner stops the VMs cleanly, then ends it.
 	trap '' INT TERM
@@ -103,16 +127,33 @@ supervise() {
 		# Control lines sent while the VM was down are dropped.
 		dd if="$d/ctl.in" iflag=nonblock of=/dev/null status=none 2>/dev/null
 		con=$d/console.$boot.log
+		# ttyS0 the console, ttyS1 the role's output, ttyS2 control.
+		case ${arch[$id]} in
+		arm64)
+			machine=(${QEMU_ARM64:-qemu-system-aarch64}
+				-M virt,gic-version=3,its=on
+				-cpu "${VM_ARM64_CPU:-cortex-a57}"
+				-chardev "file,id=con,path=$con"
+				-device pci-serial,chardev=con
+				-chardev "file,id=out,path=$d/out.log,append=on"
+				-device pci-serial,chardev=out
+				-chardev "pipe,id=ctl,path=$d/ctl"
+				-device pci-serial,chardev=ctl)
+			;;
+		*)
+			machine=(${QEMU:-qemu-system-x86_64} -M q35
+				-serial "file:$con"
+				-chardev "file,id=out,path=$d/out.log,append=on"
+				-serial chardev:out
+				-chardev "pipe,id=ctl,path=$d/ctl" -serial chardev:ctl)
+			;;
+		esac
 		# Its own session: a Ctrl-C of the runner reaches it as "stop".
 		# shellcheck disable=SC2086
-		setsid $qemu -M q35 -m "${VM_MEM:-256M}" -smp 1 -nodefaults -nographic \
-			-no-reboot -name "vm$id" \
+		setsid "${machine[@]}" -m "${VM_MEM:-256M}" -smp 1 -nodefaults \
+			-nographic -no-reboot -name "vm$id" \
 			-kernel "$kernel" -initrd "$initrd" \
 			-append "console=ttyS0 panic=-1 quiet ed.vm=$id ed.boot=$boot ${append[$id]:-}" \
-			-serial "file:$con" \
-			-chardev "file,id=out,path=$d/out.log,append=on" \
-			-serial chardev:out \
-			-chardev "pipe,id=ctl,path=$d/ctl" -serial chardev:ctl \
 			"${devs[@]}" ${VM_QEMU_OPTS:-} \
 			</dev/null >"$d/qemu.$boot.log" 2>&1 &
 		q=$!

@@ -13,13 +13,19 @@
 #             flow again once a real producer is back
 #   provider  nk_selftest.ko checks nkddi.ko's nkops in a Linux VM: XIRQ
 #             delivery, masking, detach, allocations, translations, atomics
+#   mixedarch (VM_ARCH=arm64 only) a process VM writes the same records
+#             into two channels, read at once by an arm64 Linux VM and an
+#             x86-64 Linux VM (tests/vm/mixed-arch.dts)
 # Every VM's console log must be free of kernel warnings, oopses, etc.
 #
 # Usage: tests/vm/test_vm.sh [BUILD_DIR]   (default build)
 # Needs scripts/build.sh and scripts/build-modules.sh first; builds the
-# initramfs. Environment: ONLY (run one test), VM_TEST_TIMEOUT (seconds
-# per test, default 180), HOSTILE_SECONDS (default 30). Logs of each
-# test: BUILD_DIR/vm/test-logs/<test>/.
+# initramfs. Environment: ONLY (run these tests, names separated by
+# spaces), VM_TEST_TIMEOUT (seconds per test, default 180),
+# HOSTILE_SECONDS (default 30), VM_ARCH=arm64 (the Linux VMs are arm64
+# VMs, after scripts/build-modules.sh --arch arm64 and, for mixedarch,
+# scripts/build-modules.sh too: docs/arm64.md). Logs of each test:
+# BUILD_DIR/vm/test-logs/<test>/ (arm64: BUILD_DIR/vm/arm64/test-logs/).
 set -uo pipefail
 S=$(cd "$(dirname "$0")/../.." && pwd)
 ONE=
@@ -36,7 +42,9 @@ ED=$VM_BUILD/tools/earlydata/earlydata
 VERIFY=$VM_BUILD/tests/system/verify_stream
 HOSTILE=$VM_BUILD/tests/system/hostile_producer
 VLINKCTL=$VM_BUILD/tools/vlinkctl/vlinkctl
-LOGS=$VM_OUT/test-logs
+export VM_ARCH=${VM_ARCH:-amd64}
+VM_ARCH=$(vm_arch_name "$VM_ARCH") || vm_die "VM_ARCH: amd64 or arm64"
+LOGS=$(vm_out_dir "$VM_ARCH")/test-logs
 HOSTILE_SECONDS=${HOSTILE_SECONDS:-30}
 
 R= # run dir of the test under way
@@ -242,6 +250,25 @@ t_provider() {
 	logs_clean
 }
 
+# (f) one producer, two Linux VMs of two architectures reading at once.
+t_mixedarch() {
+	local n=2000
+	start "$T/mixed-arch.dts" \
+		--append 2="ed.role=consume ed.channel=a64" \
+		--append 3="ed.role=consume ed.channel=x86" || return 1
+	grep -q 'QEMU VMs: 2 (arm64) 3 (amd64)' "$R.runner" ||
+		{ echo "not an arm64 and an amd64 VM:"; head -n 1 "$R.runner"; return 1; }
+	ed_bg produce --vm 1 --channel a64 --channel x86 --generate $n --rate 150
+	wait_lines "$R/vm2/out.log" $n 150 || return 1
+	wait_lines "$R/vm3/out.log" $n 150 || return 1
+	quiet_period
+	stop_and_wait 2 3 || return 1
+	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
+	logs_clean || return 1
+	verify "$R/vm2/out.log" a64 --n-is-seq --no-loss --records $n || return 1
+	verify "$R/vm3/out.log" x86 --n-is-seq --no-loss --records $n
+}
+
 # Inner process: stop what the test started.
 stop_test() {
 	local p
@@ -285,11 +312,18 @@ fi
 for f in "$ED" "$VERIFY" "$HOSTILE" "$VLINKCTL"; do
 	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
 done
-"$S/scripts/vm/initramfs.sh" || exit 1
+tests="backlog reboot kernel hostile provider"
+[ "$VM_ARCH" = arm64 ] && tests+=" mixedarch"
+archs=$VM_ARCH
+case " ${ONLY:-$tests} " in *" mixedarch "*) archs="arm64 amd64" ;; esac
+for a in $archs; do
+	"$S/scripts/vm/initramfs.sh" --arch "$a" || exit 1
+done
+echo "Linux VMs: $VM_ARCH"
 passed=0
 failed=0
-for name in backlog reboot kernel hostile provider; do
-	[ -n "${ONLY:-}" ] && [ "$ONLY" != $name ] && continue
+for name in $tests; do
+	case " ${ONLY:-$tests} " in *" $name "*) ;; *) continue ;; esac
 	start_s=$SECONDS
 	w=$(mktemp -d /tmp/ed-vm.XXXXXX)
 	VM_TEST_RUN=$w/run timeout -k 30 "${VM_TEST_TIMEOUT:-180}" \
