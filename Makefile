@@ -1,5 +1,5 @@
 # Convenience targets; the build itself is CMake (scripts/build.sh).
-.PHONY: all bench bench-quick
+.PHONY: all bench bench-quick bench-arm64-smoke
 
 all:
 	scripts/build.sh release
@@ -15,3 +15,10 @@ bench-quick:
 	scripts/deps.sh bench
 	scripts/build.sh release
 	BENCH_QUICK=1 bench/run.sh build
+
+# The Earlydata benchmark programs as aarch64 binaries under qemu-user: a
+# functional smoke, no figures (those need arm64 hardware: docs/arm64.md).
+bench-arm64-smoke:
+	scripts/deps.sh arm64
+	scripts/build.sh arm64
+	scripts/arm64/bench-smoke.sh build-arm64

@@ -45,7 +45,7 @@ uint64_t bench_cpu_ns(void)
 void bench_wait_flag(volatile uint64_t *flag, uint64_t v)
 {
 	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < v)
-		__builtin_ia32_pause();
+		bench_cpu_relax();
 }
 
 struct bench_ctl *bench_ctl_new(void)

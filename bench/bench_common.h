@@ -27,6 +27,19 @@ uint64_t bench_cpu_ns(void);
 /* Spin until *flag reaches at least v (a flag in the shared page). */
 void bench_wait_flag(volatile uint64_t *flag, uint64_t v);
 
+/* One step of a busy-wait loop: the CPU's spin hint (x86 pause, arm64
+ * yield), else only a compiler barrier. */
+static inline void bench_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /*
  * Control page shared by the two processes of one run (MAP_SHARED,
  * created before fork): flags, timestamps and the consumer's results.

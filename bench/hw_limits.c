@@ -109,7 +109,7 @@ static int run_xcore(uint32_t size, size_t ring, uint64_t total)
 		c0 = bench_cpu_ns();
 		for (k = 0; k < cnt; k++) {
 			while (__atomic_load_n(head, __ATOMIC_ACQUIRE) == k)
-				__builtin_ia32_pause();
+				bench_cpu_relax();
 			sink += bench_touch(shm + (k % slots) * size, size);
 			__atomic_store_n(tail, k + 1, __ATOMIC_RELEASE);
 		}
@@ -122,7 +122,7 @@ static int run_xcore(uint32_t size, size_t ring, uint64_t total)
 	t0 = bench_now_ns();
 	for (k = 0; k < cnt; k++) {
 		while (k - __atomic_load_n(tail, __ATOMIC_ACQUIRE) >= slots)
-			__builtin_ia32_pause();
+			bench_cpu_relax();
 		memcpy(shm + (k % slots) * size, buf, size);
 		__atomic_store_n(head, k + 1, __ATOMIC_RELEASE);
 	}
@@ -180,7 +180,7 @@ static int run_pingpong(uint64_t count)
 		bench_pin(1);
 		for (v = 1; v < 2 * (count + 1000); v += 2) {
 			while (__atomic_load_n(line, __ATOMIC_ACQUIRE) != v)
-				__builtin_ia32_pause();
+				bench_cpu_relax();
 			__atomic_store_n(line, v + 1, __ATOMIC_RELEASE);
 		}
 		_exit(0);
@@ -191,7 +191,7 @@ static int run_pingpong(uint64_t count)
 		t0 = bench_now_ns();
 		__atomic_store_n(line, v + 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(line, __ATOMIC_ACQUIRE) != v + 2)
-			__builtin_ia32_pause();
+			bench_cpu_relax();
 		t1 = bench_now_ns();
 		v += 2;
 		if (i >= 1000)
