@@ -110,7 +110,13 @@ static void on_xirq(void *cookie, NkXIrq xirq)
 	struct ed_channel *ch = cookie;
 
 	(void)xirq;
-	__atomic_fetch_add(&ch->xirqs, 1, __ATOMIC_RELAXED);
+	/*
+	 * One writer: a channel's XIRQ handler never runs twice at once. A
+	 * load and a store, not a read-modify-write atomic: those are
+	 * library calls on aarch64 (outline atomics), which neither the
+	 * kernel nor an RTOS provides.
+	 */
+	ed_store(&ch->xirqs, ed_load(&ch->xirqs) + 1u);
 	ch->host->wake(ch->host->ctx, ch,
 		       ch->role == ED_PRODUCER ? ED_EV_SPACE : ED_EV_DATA);
 }
@@ -471,7 +477,7 @@ void ed_stats(struct ed_channel *ch, struct ed_channel_stats *st)
 		st->epoch = ch->u.c.epoch;
 	}
 	st->link_resets = ch->link_resets;
-	st->xirqs = __atomic_load_n(&ch->xirqs, __ATOMIC_RELAXED);
+	st->xirqs = ed_load(&ch->xirqs);
 	st->own_state = *ch->own_state;
 	st->peer_state = *ch->peer_state;
 	unlock(ch);

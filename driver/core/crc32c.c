@@ -15,6 +15,8 @@
  */
 #include <earlydata/ring.h>
 
+#include "ed_port.h"
+
 #define SHIFT_BIG 4096u /* part length of the 3-way loop for long buffers */
 #define SHIFT_SMALL 256u /* ... and for the rest */
 
@@ -142,7 +144,7 @@ static void build_tables(void)
 		build_shift(shift_small, SHIFT_SMALL);
 	}
 #endif
-	__atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
+	ed_store_release(&tables_ready, 1);
 }
 
 /* Software CRC register update (no pre/post inversion). */
@@ -166,7 +168,7 @@ static nku32_f sw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 
 static void ready(void)
 {
-	if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE))
+	if (!ed_load_acquire(&tables_ready))
 		build_tables();
 }
 
