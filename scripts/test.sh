@@ -6,7 +6,10 @@
 # skips them), every test again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the ring's thread stress under
 # ThreadSanitizer, then each libFuzzer target briefly. Each part prints
-# its time.
+# its time. The arm64 part (after the x86 VM tests) cross-builds the tree
+# for aarch64, runs its tests under qemu-user, and the backlog, hostile and
+# mixed-architecture VM tests with arm64 guests: ARM64_TESTS=0 skips it,
+# ARM64_VM_ALL=1 runs every VM test on arm64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -32,6 +35,20 @@ if [ "${VM_TESTS:-1}" != 0 ]; then
 	scripts/deps.sh kernel
 	scripts/build-modules.sh
 	tests/vm/test_vm.sh build
+fi
+
+if [ "${ARM64_TESTS:-1}" != 0 ]; then
+	part "arm64: cross build, user-space tests under qemu-user"
+	scripts/deps.sh arm64
+	scripts/build.sh arm64
+	scripts/arm64/test.sh build-arm64 build
+	if [ "${VM_TESTS:-1}" != 0 ]; then
+		part "arm64: kernel modules, Linux VM tests"
+		scripts/build-modules.sh --arch arm64
+		arm64_vm="backlog hostile mixedarch"
+		[ "${ARM64_VM_ALL:-0}" = 1 ] && arm64_vm=
+		VM_ARCH=arm64 ONLY=$arm64_vm tests/vm/test_vm.sh build
+	fi
 fi
 
 part "ASan+UBSan build and tests"
