@@ -38,8 +38,7 @@ SECS=${STRESS_SECONDS:-${3:-10}}
 MODE=${4:-all}
 NREC=${STRESS_EXAMPLE_RECORDS:-${5:-300000}}
 FINAL=16
-t=${EPOCHREALTIME/./}
-SEED=${STRESS_SEED:-$((t % 1000000))}
+SEED=${STRESS_SEED:-$((SRANDOM % 1000000))}
 RANDOM=$SEED
 ED=$B/tools/earlydata/earlydata
 VLINKCTL=$B/tools/vlinkctl/vlinkctl
@@ -125,9 +124,13 @@ start_nkhv() {
 	return 1
 }
 
+# Milliseconds of a monotonic clock (CLOCK_BOOTTIME, in 10 ms steps): a
+# step of the time of day does not stretch or cut the runs.
 now_ms() {
-	local t=${EPOCHREALTIME/./}
-	echo $((t / 1000))
+	local up
+	read -r up _ </proc/uptime
+	up=${up/./}
+	echo $((10#$up * 10))
 }
 
 # Sleep 0..$1 ms: how long a pause lasts, or how long things run.
