@@ -68,8 +68,12 @@ static void check_faults(struct ed_channel *ch)
 /*
  * SYSCONF: the peer's state may have changed. OFF -> RESET at init;
  * RESET -> ON once the peer is up; ON -> RESET when the peer went OFF.
- * When the peer (re)enters RESET it restarted or saw a fault: rewrite our
- * side of the shared state and answer, so that it sees us again.
+ * While the peer is in RESET (it restarted or saw a fault) we rewrite our
+ * side of the shared state and answer, at every SYSCONF, not only when
+ * we see the change: SYSCONFs coalesce (the peer's ON then RESET may
+ * arrive as one), and a RESET may be over before we look. Both are
+ * idempotent, and the answer stops once the peer is ON (no ping-pong:
+ * docs/model/link.pml).
  */
 static void on_sysconf(void *cookie, NkXIrq xirq)
 {
@@ -80,23 +84,18 @@ static void on_sysconf(void *cookie, NkXIrq xirq)
 	lock(ch);
 	own = *ch->own_state;
 	peer = *ch->peer_state;
-	if (peer == NK_DEV_VLINK_RESET &&
-	    ch->last_peer_state != NK_DEV_VLINK_RESET) {
+	if (peer == NK_DEV_VLINK_RESET) {
 		if (ch->role == ED_PRODUCER)
 			ed_producer_repair(&ch->u.p);
 		else
 			ed_consumer_repair(&ch->u.c);
 	}
-	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF) {
+	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF)
 		set_own_state(ch, NK_DEV_VLINK_ON);
-	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF) {
+	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF)
 		set_own_state(ch, NK_DEV_VLINK_RESET);
-	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET &&
-		   ch->last_peer_state != NK_DEV_VLINK_RESET) {
+	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET)
 		nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, ch->peer);
-	} else {
-		/* our state stays as it is */
-	}
 	ch->last_peer_state = peer;
 	unlock(ch);
 	ch->host->wake(ch->host->ctx, ch,

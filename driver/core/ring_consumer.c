@@ -160,16 +160,25 @@ static int attach(struct ed_consumer *c)
 			     c->pmem_size, 0);
 	if (ed_load_acquire(&h->magic) != ED_RING_MAGIC) /* [C4] */
 		return -ED_EAGAIN; /* not formatted (yet) */
+	/*
+	 * [C10] the epoch first: a format stores the geometry, then the
+	 * epoch with release [P10]. Whoever reads the new epoch reads the new
+	 * geometry; whoever read the old one and any new field sees the
+	 * epoch change below. (magic alone, a flag, cannot tell a whole
+	 * rewrite that happened between its two loads.)
+	 */
+	epoch = ed_load_acquire(&h->epoch);
+	ED_HOOK(ED_HOOK_ATTACH_EPOCH);
 	vmaj = ed_load(&h->version_major);
 	hsz = ed_load(&h->hdr_size);
 	doff = ed_load(&h->data_off);
 	ds = ed_load(&h->data_size);
 	rmax = ed_load(&h->record_max);
 	pol = ed_load(&h->policy);
-	epoch = ed_load(&h->epoch);
 	ED_HOOK(ED_HOOK_ATTACH_FIELDS);
 	ed_rmb(); /* [C3] */
-	if (ed_load(&h->magic) != ED_RING_MAGIC || ed_load(&h->epoch) != epoch)
+	if (ed_load_acquire(&h->magic) != ED_RING_MAGIC ||
+	    ed_load(&h->epoch) != epoch)
 		return -ED_EAGAIN; /* being rewritten */
 	if (vmaj != ED_RING_VERSION_MAJOR)
 		return fault(c, "header.version_major", "unsupported", vmaj, 0);
@@ -434,7 +443,11 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 				return ED_MSG_NONE;
 			next = ed_load_acquire(&c->hdr->next_seq); /* [C6] */
 			h2 = ed_load_acquire(&c->hdr->head);
-			if (h2 != head)
+			/*
+			 * The same head in another epoch (a format between the
+			 * loads) would make its next_seq look like drops here.
+			 */
+			if (h2 != head || overtaken(c, c->read_pos, 1) != 0)
 				continue;
 			/*
 			 * next_seq is stored after head: it may lag behind
@@ -579,6 +592,13 @@ int ed_consumer_check(const struct ed_consumer *c, void *dst)
 	}
 	ED_HOOK(ED_HOOK_CHECK_COPIED);
 	crc = rec_crc_shared(r, payload, dst == NULL);
+	/*
+	 * In place, a good CRC is checked again by the commit, which alone
+	 * can say whether the bytes the caller used were intact: one
+	 * re-check per record, not two. A copy is trusted from here on.
+	 */
+	if (dst == NULL && crc == r->crc)
+		return 0;
 	if (overtaken(c, c->peek_pos, 0) != 0)
 		return -ED_ESTALE;
 	return crc == r->crc ? 0 : -ED_EPROTO;

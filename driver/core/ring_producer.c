@@ -58,7 +58,8 @@ static void write_header(struct ed_producer *p)
 	ed_store(&h->data_size, p->data_size);
 	ed_store(&h->record_max, p->record_max);
 	ed_store(&h->policy, p->policy);
-	ed_store(&h->epoch, p->epoch);
+	/* [P10] the geometry before the epoch that names it: [C10] */
+	ed_store_release(&h->epoch, p->epoch);
 	ed_store(&h->tail, p->tail);
 	ed_store(&h->head, p->head);
 	ed_store(&h->next_seq, p->next_seq);

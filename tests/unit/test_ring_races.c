@@ -286,6 +286,40 @@ static void test_header_rewrite_during_attach(void **state)
 	no_faults();
 }
 
+/* A whole format with another geometry and policy, magic back and all. */
+static void full_format(void)
+{
+	struct ed_producer q;
+
+	assert_int_equal(ed_producer_attach(&q, pmem, pmem_size, DS - 1024,
+					    RMAX, ED_POLICY_DROP_NEW, 3,
+					    0x9abc),
+			 ED_ATTACH_FORMATTED);
+}
+
+/*
+ * The header rewritten entirely between the consumer's first loads and
+ * its reads of the geometry: magic is only a flag and reads the same
+ * before and after. The epoch, read first (acquire) and again after,
+ * tells; an attach that read the epoch last cached the new epoch with
+ * the old geometry and policy (found by the SPIN model, F5).
+ */
+static void test_whole_rewrite_during_attach(void **state)
+{
+	struct ed_msg m;
+
+	(void)state;
+	start(ED_POLICY_BLOCK);
+	produce(2);
+	on_hook(ED_HOOK_ATTACH_EPOCH, full_format);
+	assert_int_equal(take(&m), -ED_EAGAIN);
+	no_faults();
+	assert_int_equal(take(&m), ED_MSG_NONE); /* the new ring, empty */
+	assert_int_equal(C.data_size, DS - 1024);
+	assert_int_equal(C.policy, ED_POLICY_DROP_NEW);
+	no_faults();
+}
+
 /*
  * Finding 4. What a fetch hands out is the copy whose CRC was checked:
  * scribbling on the ring afterwards changes nothing in it (2.0's kernel
@@ -393,6 +427,8 @@ int main(void)
 			test_restart_during_look_is_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_header_rewrite_during_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_whole_rewrite_during_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_copy_is_checked_copy,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_gap_is_bounded,
