@@ -90,12 +90,15 @@ static void on_sysconf(void *cookie, NkXIrq xirq)
 		else
 			ed_consumer_repair(&ch->u.c);
 	}
-	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF)
+	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF) {
 		set_own_state(ch, NK_DEV_VLINK_ON);
-	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF)
+	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF) {
 		set_own_state(ch, NK_DEV_VLINK_RESET);
-	else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET)
+	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_RESET) {
 		nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, ch->peer);
+	} else {
+		/* nothing changes for us */
+	}
 	ch->last_peer_state = peer;
 	unlock(ch);
 	ch->host->wake(ch->host->ctx, ch,
