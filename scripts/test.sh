@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine:
 # install what is missing, build, run every test in the release build,
-# check the Earlydata core against MISRA C:2012, then the Linux VM tests
+# check the Earlydata core against MISRA C:2012, model-check its protocol
+# (SPIN: the good models pass, their mutants fail), then the Linux VM tests
 # (tests/vm/: the kernel modules in QEMU VMs, a few minutes; VM_TESTS=0
 # skips them), every test again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the ring's thread stress under
@@ -29,6 +30,9 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 
 part "MISRA C:2012 check of the Earlydata core"
 scripts/misra.sh
+
+part "SPIN models of the Earlydata protocol (docs/model)"
+scripts/model-check.sh
 
 if [ "${VM_TESTS:-1}" != 0 ]; then
 	part "Linux VM tests (kernel modules under QEMU)"
