@@ -89,10 +89,11 @@ runs=(
 	"ring-block|pass|ring.pml|-DPOLICY=0"
 	"ring-dropnew|pass|ring.pml|-DPOLICY=1"
 	"ring-overwrite|pass|ring.pml|-DPOLICY=2"
-	# 2 slots, 4 records, the consumer rewinds and crashes
-	"ring-block-rewind|pass|ring.pml|-DPOLICY=0 -DN=2 -DPCRASH=0 -DREWIND=1"
-	"ring-dropnew-rewind|pass|ring.pml|-DPOLICY=1 -DN=2 -DPCRASH=0 -DREWIND=1"
-	"ring-overwrite-rewind|pass|ring.pml|-DPOLICY=2 -DN=2 -DPCRASH=0 -DREWIND=1"
+	# 2 slots, 4 records, two rewinds (private replays), a repair, the
+	# consumer crashes
+	"ring-block-rewind|pass|ring.pml|-DPOLICY=0 -DN=2 -DPCRASH=0 -DREWIND=2 -DREPAIR=1"
+	"ring-dropnew-rewind|pass|ring.pml|-DPOLICY=1 -DN=2 -DPCRASH=0 -DREWIND=2 -DREPAIR=1"
+	"ring-overwrite-rewind|pass|ring.pml|-DPOLICY=2 -DN=2 -DPCRASH=0 -DREWIND=2 -DREPAIR=1"
 	# the header rewrite against attach, under reordering
 	"header|pass|header.pml|-DNWRITES=3"
 	# wake-ups: no timeout; N=4 exercises the half-ring threshold
@@ -106,24 +107,29 @@ runs=(
 	"link|pass|link.pml|"
 	"link-liveness|pass|link.pml|-DCRASHES=0 @NP"
 
-	# findings: the design as first described (README.md, Findings)
+	# findings (README.md, Findings): the design as first described (F1
+	# to F6), or the code where it still differs from the models (F6
+	# half fix, F7, F8)
 	"F1-snapshot-overwrite|fail|ring.pml|-DPOLICY=2 -DN=2 -DNREC=3 -DNOFIX_SNAPSHOT"
 	"F1-snapshot-reformat|fail|ring.pml|-DPOLICY=0 -DN=2 -DNREC=3 -DNOFIX_SNAPSHOT"
 	"F1-snapshot-magic|fail|header.pml|-DNWRITES=2 -DNOFIX_SNAPSHOT_MAGIC"
-	"F2-rewind-race|fail|ring.pml|-DPOLICY=0 -DN=2 -DPCRASH=0 -DREWIND=1 -DNOFIX_REWIND"
+	"F2-rewind-public|fail|ring.pml|-DPOLICY=0 -DN=2 -DPCRASH=0 -DREWIND=1 -DNOFIX_REWIND"
 	"F3-caught-up|fail|ring.pml|-DPOLICY=1 -DN=2 -DNREC=3 -DNOFIX_CAUGHT_UP"
-	"F4-rewind-check|fail|ring.pml|-DPOLICY=1 -DN=2 -DPCRASH=0 -DREWIND=1 -DNOFIX_REWIND_CHECK"
 	"F5-attach-seqcount|fail|header.pml|-DNWRITES=2 -DNOFIX_SEQCOUNT"
 	"F6-link-handler|fail|link.pml|-DNOFIX_LINK"
 	"F6-link-half-fix|fail|link.pml|-DHALF_FIX_LINK"
+	"F7-overtaken-tail|fail|ring.pml|-DPOLICY=2 -DN=2 -DNREC=3 -DNOFIX_OVERTAKEN_TAIL"
+	"F8-repair-resume|fail|ring.pml|-DPOLICY=0 -DN=2 -DNREC=3 -DPCRASH=0 -DREPAIR=1 -DNOFIX_REPAIR_RESUME"
 
 	# mutants: each must fail
 	"mutant-lapping|fail|ring.pml|-DPOLICY=2 -DN=2 -DNREC=3 -DMUTANT_LAPPING"
 	"mutant-no-epoch-recheck|fail|ring.pml|-DPOLICY=0 -DN=2 -DNREC=3 -DMUTANT_NO_EPOCH_RECHECK"
+	"mutant-replay-no-tail|fail|ring.pml|-DPOLICY=0 -DN=2 -DPCRASH=0 -DREWIND=1 -DMUTANT_REPLAY_NO_TAIL"
 	"mutant-no-data-barrier|fail|notify.pml|-DPOLICY=0 -DN=2 -DNREC=3 -DMUTANT_NO_DATA_BARRIER"
 	"mutant-no-arm-recheck|fail|notify.pml|-DPOLICY=1 -DN=2 -DNREC=3 -DMUTANT_NO_ARM_RECHECK"
 	"mutant-no-space-recheck|fail|notify.pml|-DPOLICY=0 -DN=2 -DNREC=4 -DMUTANT_NO_SPACE_RECHECK"
 	"mutant-header-no-recheck|fail|header.pml|-DNWRITES=2 -DMUTANT_NO_RECHECK"
+	"mutant-header-epoch-plain|fail|header.pml|-DNWRITES=2 -DMUTANT_EPOCH_PLAIN"
 	"mutant-link-no-answer|fail|link.pml|-DMUTANT_NO_ANSWER"
 )
 

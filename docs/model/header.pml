@@ -16,18 +16,26 @@
  * position fields; its value carries the epoch it was written in, as
  * epoch * 8 + position, a ghost tag the consumer does not look at).
  *
- * The producer writes: magic 0, write barrier, the fields, write barrier,
- * magic. The consumer attaches with the fix of README.md (finding F5): it
- * loads the epoch (acquire), then magic (acquire), the other fields, read
- * barrier, magic and epoch again, and compares that epoch with the first.
+ * The producer writes (write_header): magic 0, write barrier, the
+ * geometry, the epoch with release ([P10]: the geometry is visible before
+ * the epoch that names it), the position fields, magic (release). The
+ * consumer attaches as ring_consumer.c's attach() does: magic (acquire),
+ * the epoch (acquire, [C10]), the other fields, read barrier, magic
+ * (acquire) and the epoch again, compared with the first. Once attached,
+ * a head it would fault on is judged after overtaken(.., 1): read barrier,
+ * magic (must be the magic) and the epoch.
  *
- *   NOFIX_SEQCOUNT   as first described: the consumer loads magic, then
- *                    the fields (epoch among them), read barrier, magic
- *                    and epoch again (must fail, F5)
- *   NOFIX_SNAPSHOT_MAGIC  once attached, the head is judged after
- *                    re-loading the epoch only, not magic (must fail, F1)
+ *   NOFIX_SEQCOUNT   as first described: the producer stores the epoch
+ *                    among the other fields, the consumer loads magic,
+ *                    then the fields (epoch among them), read barrier,
+ *                    magic and epoch again (must fail, F5)
+ *   NOFIX_SNAPSHOT_MAGIC  the head judged with overtaken(.., 0), which
+ *                    takes a magic of 0 with our epoch (must fail, F1)
  *   MUTANT_NO_RECHECK  the consumer does not load magic and epoch again
  *                    after its read barrier (must fail)
+ *   MUTANT_EPOCH_PLAIN  the consumer as in the code, but the producer
+ *                    stores the epoch without release, in any order with
+ *                    the geometry (must fail: [P10] is needed)
  */
 
 #ifndef NWRITES
@@ -87,8 +95,12 @@ write:	/* R2: magic 0, write barrier, fields, write barrier, magic */
 	atomic { we = 0; wa = 0; wb = 0; wh = 0 }
 	magic = 0;
 	/* write barrier */
-	do /* the fields, in any order */
+	do /* the fields, in any order; the epoch after the geometry */
+#if defined(NOFIX_SEQCOUNT) || defined(MUTANT_EPOCH_PLAIN)
 	:: !we -> epoch = ep; we = 1
+#else
+	:: !we && wa && wb -> epoch = ep; we = 1 /* [F5] release [P10] */
+#endif
 	:: !wa -> ga = g; wa = 1
 	:: !wb -> gb = g; wb = 1
 	:: !wh -> head = TAG(ep, pos); wh = 1
@@ -114,15 +126,15 @@ attach:
 	:: else -> na++
 	fi;
 	atomic { le = 0; la = 0; lb = 0; e1 = 0; e2 = 0; ca = 0; cb = 0; h = 0 }
-#ifndef NOFIX_SEQCOUNT
-	e1 = epoch; /* [F5] the epoch first (acquire) */
-	le = 1;
-#endif
 	m = magic; /* acquire */
 	if
 	:: !m -> goto attach /* -EAGAIN */
 	:: else
 	fi;
+#ifndef NOFIX_SEQCOUNT
+	e1 = epoch; /* [F5] the epoch next (acquire [C10]) */
+	le = 1;
+#endif
 	do /* the fields, in any order */
 	:: !le -> e1 = epoch; le = 1
 	:: !la -> ca = ga; la = 1
@@ -142,13 +154,15 @@ attach:
 	assert(e1 != 0 && g_seen[e1] && ca == geo[e1] && cb == geo[e1]); /* [R2] */
 	atomic { ep = e1; e1 = 0; e2 = 0; m = 0; le = 0; la = 0; lb = 0 }
 
-	/* attached: a head is judged only once the header is re-checked */
+	/* attached: a head is faulted on only if overtaken(.., 1) says the
+	 * header is still ours */
 	do
 	:: h = head; /* acquire */
+		/* read barrier */
 #ifndef NOFIX_SNAPSHOT_MAGIC
-		m = magic; /* [F1] acquire */
+		m = magic; /* [F1] acquire: must be the magic */
 #else
-		m = 1; /* F1 without magic: the epoch alone */
+		m = 1; /* overtaken(.., 0): a magic of 0 will do */
 #endif
 		e2 = epoch;
 		if

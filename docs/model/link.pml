@@ -27,9 +27,11 @@
  * repairs its block at every SYSCONF, and answers (triggers SYSCONF back)
  * whenever it is ON and sees its peer in RESET, not only when the state
  * it saw last time was another one.
- *   NOFIX_LINK   the handler of channel.c (must fail, F6)
- *   HALF_FIX_LINK  answers every time, but repairs only when it sees the
- *                peer in RESET (must fail, F6: a RESET can be missed)
+ *   NOFIX_LINK   the handler as first written: repair and answer only on
+ *                the change to RESET (must fail, F6)
+ *   HALF_FIX_LINK  the handler of channel.c now: answers every time, but
+ *                repairs only when it sees the peer in RESET (must fail,
+ *                F6: a RESET over before the peer looks is missed)
  *   MUTANT_NO_ANSWER  the end that sees its peer in RESET does not
  *                trigger SYSCONF back (must fail)
  */

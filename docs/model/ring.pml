@@ -1,7 +1,8 @@
 /*
  * Earlydata ring: the record data path between one producer and one
  * consumer (docs/earlydata-protocol.md, sections 3 to 9) for one overflow
- * policy, with both ends crashing and restarting at any step.
+ * policy, with both ends crashing and restarting at any step. It follows
+ * driver/core/ring_producer.c and ring_consumer.c step by step.
  *
  *   spin -a -DPOLICY=2 ring.pml && cc -DCOLLAPSE -DSAFETY -o pan pan.c
  *   ./pan -m1000000
@@ -12,6 +13,8 @@
  * PCRASH  producer crashes; a restart resumes the ring or formats anew
  * CCRASH  consumer crashes; a restart resumes from the control block
  * REWIND  consumer rewinds (ed_consumer_rewind), at most this often
+ * REPAIR  ed_consumer_repair between two calls (the producer's end went
+ *         RESET: channel.c, on_sysconf), at most this often
  *
  * Every access to shared memory is one atomic step, in program order,
  * and a barrier is modelled by that order (SPIN is sequentially
@@ -26,20 +29,27 @@
  * Ghost state (g_*, w_*) records what the producer did and what the
  * consumer's application has been told; the assertions compare them.
  *
- * The model includes the fixes README.md ("Findings") proposes; each
- * switch below puts one part of the design back as first described, and
- * must fail:
- *   NOFIX_SNAPSHOT       head, then tail, loaded once and judged without
- *                        re-checking the header (F1)
- *   NOFIX_REWIND         block/drop-new: tail past read_pos is a fault (F2)
- *   NOFIX_CAUGHT_UP      caught-up decision (drop-new loss) made without
- *                        re-checking the header epoch (F3)
- *   NOFIX_REWIND_CHECK   rewind publishes the seq read at tail before
- *                        re-loading tail (F4)
+ * The model includes the fixes README.md ("Findings") describes. Each
+ * switch below puts one back, and must fail. F1, F3, F5 are fixed in the
+ * code (F2 avoided); F7, F8 not yet (their switch is the code as it is):
+ *   NOFIX_SNAPSHOT       head and tail judged at once: a fault without
+ *                        asking overtaken(.., 1) first (F1)
+ *   NOFIX_REWIND         the rewind is public, as first described: it
+ *                        persists the tail it moves back to, with the seq
+ *                        of the record there (F2)
+ *   NOFIX_CAUGHT_UP      the drop-new loss decided without overtaken(.., 1)
+ *                        after the second head load (F3)
+ *   NOFIX_OVERTAKEN_TAIL overtaken() trusts a tail loaded after its magic
+ *                        and epoch loads (F7)
+ *   NOFIX_REPAIR_RESUME  attach resumes from the control block without
+ *                        setting pub_pos/pub_seq: a repair before the
+ *                        first commit publishes 0/0 (F8)
  * Mutants (must fail):
  *   MUTANT_LAPPING       validate the copy before re-loading tail, fault on
  *                        a failure: the version 2.0 behaviour (R1)
- *   MUTANT_NO_EPOCH_RECHECK  after the copy re-load tail, not the epoch (R1)
+ *   MUTANT_NO_EPOCH_RECHECK  overtaken() loads tail, not magic and epoch (R1)
+ *   MUTANT_REPLAY_NO_TAIL    overtaken() loads tail only for
+ *                        overwrite-oldest, also while replaying (R3)
  */
 
 #ifndef POLICY
@@ -60,6 +70,9 @@
 #ifndef REWIND
 #define REWIND 0
 #endif
+#ifndef REPAIR
+#define REPAIR 0
+#endif
 
 #define BLOCK 0
 #define DROP 1
@@ -67,11 +80,7 @@
 
 #define NWID (NREC + PCRASH + 2) /* write identities; 0 = never written */
 #define NEP (PCRASH + 3) /* epochs 1 .. PCRASH + 2 */
-
-/* Loss reasons (section 5). */
-#define L_DROPPED 1
-#define L_OVERWRITTEN 2
-#define DEFAULT_GAP (POLICY == DROP -> L_DROPPED : L_OVERWRITTEN)
+#define ANY 255 /* SEQ_ANY: read_seq while replaying, seq taken as it comes */
 
 /* ---- shared memory: the PMEM, which outlives both ends ---- */
 bit magic; /* 1 = ED_RING_MAGIC; 0 = being written, or never written */
@@ -90,7 +99,6 @@ bit g_seen[NEP]; /* epoch published (valid magic) */
 /* the application, for the consumer's persisted epoch c_epoch */
 byte g_dlv; /* bit s: record seq s delivered */
 byte g_lost; /* bit s: seq s reported lost */
-byte g_hi; /* seqs below were delivered or lost: a rewind replays them */
 byte g_fault; /* a fault: never, both ends honest */
 bit pdone, cdone; /* producer wrote all; consumer checked the end */
 bit p_kill, c_kill; /* crash requests (crasher) */
@@ -123,9 +131,9 @@ active proctype producer()
 
 restart:
 	{
-	/* ---- attach (section 3): resume, or format an epoch ---- */
+	/* ---- ed_producer_attach (section 3): resume, or format ---- */
 	if
-	:: magic -> /* resume: epoch, head, tail kept */
+	:: magic -> /* resume_check: epoch, head, tail kept */
 		ep = h_epoch;
 		head = h_head;
 		tail = h_tail;
@@ -159,16 +167,15 @@ restart:
 			next = 0
 		}
 	fi;
-	/* the header is a seqcount: magic 0, fields, magic (R2) */
+	/* write_header, a seqcount: magic 0, fields, magic (R2) */
 	magic = 0;
-	/* write barrier */
-	h_epoch = ep;
+	/* write barrier; (the geometry: header.pml) */
+	h_epoch = ep; /* release [P10] */
 	h_tail = tail;
 	h_head = head;
 	h_next = next;
-	/* write barrier */
-	atomic { magic = 1; g_seen[ep] = 1 }
-	/* full barrier: the data area is touched only after this */
+	atomic { magic = 1; g_seen[ep] = 1 } /* release [P4] */
+	/* full barrier [P5]: the data area is touched only after this */
 
 	/* ---- write NREC records ---- */
 	do
@@ -181,16 +188,15 @@ retry:
 			if
 			:: POLICY == OVERWRITE ->
 				lim = head
-			:: else -> /* up to the consumer's read_pos (R3) */
+			:: else -> /* reclaim_limit: the published read_pos (R3) */
 				e1 = c_epoch;
 				if
 				:: e1 == ep ->
 					pos = c_pos;
 					if
-					:: pos > head ->
-						FAULT(1) /* beyond the head */
-					:: pos < tail -> /* [R3] no fault */
-						lim = tail
+					:: pos > head || pos < tail -> /* [R3] */
+						FAULT(1) /* consumer.read_pos beyond the
+							  * head or behind the tail */
 					:: else -> lim = pos
 					fi
 				:: else -> lim = tail /* not attached */
@@ -209,7 +215,7 @@ retry:
 					od
 				}
 				h_tail = tail /* [R1] tail (release) ... */
-				/* ... full barrier, then the bytes behind it */
+				/* ... full barrier [P2], then the bytes behind it */
 			:: else
 			fi
 		fi;
@@ -234,13 +240,13 @@ retry:
 			s_pay[head % N] = wid; /* payload, then header */
 			s_hdr[head % N] = wid;
 			head++;
-			atomic { /* head (release): the record is complete */
+			atomic { /* head (release) [P1]: the record is complete */
 				h_head = head;
 				assert(g_pub[ep] < BIT(next)); /* seqs grow */
 				g_pub[ep] = g_pub[ep] | BIT(next)
 			}
 			next++;
-			atomic { /* next_seq (release) */
+			atomic { /* next_seq (release) [P6] */
 				h_next = next;
 				g_att++;
 				CLEAR_P
@@ -258,27 +264,100 @@ done:
 }
 
 /*
- * The consumer calls ed_consumer_read over and over: a copying read,
- * header then payload, then the re-check. A pass from `top' is one call;
- * `idle' is a call that found nothing.
+ * overtaken(c, pos, hf): read barrier [C2], magic (acquire), epoch, and
+ * tail for overwrite-oldest or while replaying. For record bytes (hf 0)
+ * a magic of 0 with our epoch is not overtaken (records change only after
+ * a rewrite completes, [P5]); for header fields (hf 1) it is. Sets ov.
+ */
+#ifdef MUTANT_REPLAY_NO_TAIL
+#define TAIL_CHECKED (POLICY == OVERWRITE)
+#else
+#define TAIL_CHECKED (POLICY == OVERWRITE || rend != 0)
+#endif
+inline overtaken(pos, hf)
+{
+	m = magic;
+	if
+	:: !m && hf -> ov = 1
+	:: else ->
+		e = h_epoch;
+		if
+		:: e != ep -> ov = 1
+		:: else ->
+			if
+			:: TAIL_CHECKED -> /* [R1] tail (acquire) */
+				t2 = h_tail;
+#ifndef NOFIX_OVERTAKEN_TAIL
+				/* [F7] read barrier, magic and epoch again: a tail
+				 * of a format after the epoch load is 0 */
+				m = magic;
+				if
+				:: !m -> ov = 1
+				:: else ->
+					e = h_epoch;
+					ov = (e != ep || t2 > pos)
+				fi
+#else
+				ov = (t2 > pos)
+#endif
+			:: else -> ov = 0
+			fi
+		fi
+	fi
+}
+
+/* publish_pos: read_seq, then read_pos (release) [C5]; while replaying
+ * the position where the replay started, which never moves back */
+#if REPAIR > 0
+#define PUB_GHOST(p, s) ppos = p; pseq = s
+#else
+#define PUB_GHOST(p, s) skip
+#endif
+#define PUB_POS (rend != 0 -> rend : rpos) /* [R3] */
+#define PUB_SEQ (rend != 0 -> rsq : rseq)
+
+/*
+ * The consumer calls ed_consumer_read over and over: look() (a record's
+ * header copied and judged), ed_consumer_check (payload copied,
+ * overtaken), ed_consumer_commit. A pass from `top' is one call (a
+ * `continue' of look's loop or an -ESTALE is a new pass, with the same
+ * check_epoch); `idle' is a call that found nothing.
  */
 active proctype consumer()
 {
 	bit att; /* attached to epoch ep */
-	byte ep, rpos, rseq, hseen, reason, rw;
-	byte h, t, t2, n, m, e, e1, old, sh, sp, s, p0, r0;
+	bit ov; /* overtaken() said so */
+	byte ep, rpos, rseq, hseen, spos, rend, rsq, rw;
+#if REPAIR > 0
+	byte ppos, pseq, rp;
+#endif
+	byte h, t, t2, n, m, e, e1, old, sh, sp, s;
 
 restart:
 	atomic {
-		att = 0; ep = 0; rpos = 0; rseq = 0; hseen = 0; reason = 0
+		att = 0; ep = 0; rpos = 0; rseq = 0; hseen = 0; spos = 0;
+		rend = 0; rsq = 0;
+#if REPAIR > 0
+		ppos = 0; pseq = 0
+#endif
 	}
 	{
 	skip;
 top:
-	atomic { /* ---- check_epoch ---- */
+#if REPAIR > 0
+	if /* ed_consumer_repair, between two calls: what was published last */
+	:: att && rp < REPAIR ->
+		rp++;
+		c_seq = pseq;
+		c_pos = ppos;
+		c_epoch = ep
+	:: true
+	fi;
+#endif
+	atomic { /* ---- check_epoch: magic (acquire) ---- */
 		m = magic;
 		h = 0; t = 0; t2 = 0; n = 0; e = 0; e1 = 0; old = 0;
-		sh = 0; sp = 0; s = 0
+		sh = 0; sp = 0; s = 0; ov = 0
 	}
 	if
 	:: !m -> goto idle /* -EAGAIN: being written, or never */
@@ -290,42 +369,46 @@ top:
 	:: else
 	fi;
 	/* ---- attach: a seqcount read of the header (R2) ---- */
-	e1 = h_epoch;
-	m = magic;
+	m = magic; /* acquire */
 	if
 	:: !m -> goto idle
 	:: else
 	fi;
-	/* (the geometry fields: header.pml) */
-	/* read barrier */
+	e1 = h_epoch; /* acquire [C10]; (the geometry: header.pml) */
+	/* read barrier [C3] */
 	m = magic;
 	e = h_epoch;
 	if
 	:: !m || e != e1 -> goto idle /* [R2] changed: -EAGAIN, no fault */
 	:: else
 	fi;
-	old = c_epoch;
+	old = c_epoch; /* acquire */
 	if
+	:: att -> old = 0 /* replaced under us: a reset loss */
 	:: !att && old == e1 -> /* [R5] resume in the same epoch */
 		rpos = c_pos;
-		rseq = c_seq
-	:: else
+		rseq = c_seq;
+#if !defined(NOFIX_REPAIR_RESUME) && REPAIR > 0
+		/* [F8] what it resumed from is what was published */
+		atomic { ppos = rpos; pseq = rseq }
+#endif
+	:: else -> old = 0
 	fi;
+	rend = 0;
 	if
 	:: old != e1 -> /* a new epoch: reset loss, start at 0 */
+		atomic { rpos = 0; rseq = 0; PUB_GHOST(0, 0) }
 		c_seq = 0;
 		c_pos = 0;
-		atomic {
+		atomic { /* release [C7] */
 			c_epoch = e1;
-			assert(g_seen[e1] && old != e1); /* [R2] reset */
-			g_dlv = 0; g_lost = 0; g_hi = 0
+			assert(g_seen[e1]); /* [R2] reset */
+			g_dlv = 0; g_lost = 0
 		}
-		rpos = 0;
-		rseq = 0
 	:: else
 	fi;
 	atomic {
-		att = 1; ep = e1; hseen = 0; reason = DEFAULT_GAP;
+		att = 1; ep = e1; hseen = 0; spos = rpos;
 		e1 = 0; old = 0; m = 0; e = 0
 	}
 
@@ -336,213 +419,270 @@ body:
 	:: true
 	fi;
 #endif
-loop:
 	atomic {
 		h = 0; t = 0; t2 = 0; n = 0; e = 0; e1 = 0; old = 0;
-		sh = 0; sp = 0; s = 0; m = 0
+		sh = 0; sp = 0; s = 0; m = 0; ov = 0
 	}
 	if
-	:: POLICY != OVERWRITE && rpos < hseen ->
-		h = hseen; /* below a validated head (section 7) */
+	:: rpos < hseen -> /* below a validated head (section 7) */
 		goto have_head
 	:: else
 	fi;
-#ifdef NOFIX_SNAPSHOT
-	h = h_head;
-	t = h_tail;
-#else
-	/* [F1] a consistent pair, tail unchanged around head; then the
-	 * header re-checked before anything is judged */
-	t = h_tail;
-	h = h_head;
-	t2 = h_tail;
+	h = h_head; /* acquire [C1] */
+	t = h_tail; /* acquire */
 	if
-	:: t2 != t -> goto loop
-	:: else
-	fi;
-	m = magic;
-	e = h_epoch;
-	if
-	:: !m || e != ep -> goto top
-	:: else
-	fi;
-#endif
-	if
-	:: t > h || h - t > N -> FAULT(2) /* head/tail inconsistent */
-	:: h < rpos -> FAULT(3) /* head behind the read position */
-	:: else
-	fi;
-	if
-	:: rpos < t ->
-#ifdef NOFIX_REWIND
+	:: t > h || h - t > N -> /* head/tail inconsistent */
+#ifndef NOFIX_SNAPSHOT
+		overtaken(rpos, 1); /* [F1] */
 		if
-		:: POLICY != OVERWRITE -> FAULT(4) /* tail passed read_pos */
+		:: ov -> goto top
 		:: else
 		fi;
 #endif
-		rpos = t; /* [R1] [F2] any policy: the gap tells */
-		reason = (POLICY == OVERWRITE -> L_OVERWRITTEN : reason)
+		FAULT(2)
 	:: else
 	fi;
 	if
-	:: h - rpos > N -> FAULT(5) /* head more than a ring ahead */
-	:: else
-	fi;
-	if
-	:: rpos == h -> /* [R4] caught up: did drop-new spend seqs? */
-		n = h_next;
-		e = h_head;
+	:: h < rpos -> /* head behind the read position */
+#ifndef NOFIX_SNAPSHOT
+		overtaken(rpos, 1); /* [F1] */
 		if
-		:: e != h -> goto loop
+		:: ov -> goto top
+		:: else
+		fi;
+#endif
+		FAULT(3)
+	:: else
+	fi;
+	if
+	:: rpos < t && rend != 0 && t <= rend ->
+		/* [R3] reclaimed while replaying: records read before */
+		atomic { rpos = t; rseq = ANY }
+	:: rpos < t && !(rend != 0 && t <= rend) ->
+		if
+		:: rend != 0 -> /* the tail passed the whole replay */
+			atomic { rpos = rend; rseq = rsq; spos = rend; rend = 0; rsq = 0 }
+		:: else
+		fi;
+		if
+		:: POLICY == OVERWRITE ->
+			rpos = t /* [R1] overwritten: the next seq gap tells */
+		:: else -> /* tail passed the read position */
+#ifndef NOFIX_SNAPSHOT
+			overtaken(rpos, 1);
+			if
+			:: ov -> goto top
+			:: else
+			fi;
+#endif
+			FAULT(4)
+		fi
+	:: else
+	fi;
+	if
+	:: rend != 0 && rpos >= rend -> /* the replay is over */
+		atomic { rpos = rend; rseq = rsq; spos = rend; rend = 0; rsq = 0 }
+	:: else
+	fi;
+	if
+	:: h - rpos > N -> /* head more than a ring ahead */
+#ifndef NOFIX_SNAPSHOT
+		overtaken(rpos, 1);
+		if
+		:: ov -> goto top
+		:: else
+		fi;
+#endif
+		FAULT(5)
+	:: else
+	fi;
+	if
+	:: rpos == h -> /* caught up */
+		if
+		:: POLICY != DROP -> goto idle
+		:: else
+		fi;
+		n = h_next; /* [R4] acquire [C6] */
+		e = h_head; /* acquire */
+		if
+		:: e != h -> goto top
 		:: else
 		fi;
 #ifndef NOFIX_CAUGHT_UP
-		m = magic; /* [F3] */
-		e = h_epoch;
+		overtaken(rpos, 1); /* [F3] */
 		if
-		:: !m || e != ep -> goto top
+		:: ov -> goto top
 		:: else
 		fi;
 #endif
 		if
-		:: n > rseq -> s = n; goto loss /* [rseq, next_seq) */
+		:: n > rseq && rseq != ANY -> s = n; goto loss /* [rseq, next_seq) */
 		:: else -> goto idle
 		fi
 	:: else
 	fi;
 	if
-	:: POLICY != OVERWRITE -> hseen = h
+	:: POLICY != OVERWRITE && rend == 0 -> hseen = h
 	:: else
 	fi;
 
 have_head:
-	/* ---- copy the record: header, then payload ---- */
+	/* ---- the record's header, copied and judged ---- */
 	sh = s_hdr[rpos % N];
-	sp = s_pay[rpos % N];
+	s = w_seq[sh];
 #ifdef MUTANT_LAPPING
+	sp = s_pay[rpos % N];
 	if /* version 2.0: validate first; a failure is a fault */
 	:: sh != sp -> FAULT(6) /* record.crc mismatch */
-	:: w_seq[sh] < rseq && w_seq[sh] + 1 != rseq ->
-		FAULT(7) /* record.seq went backwards */
-	:: else
-	fi;
-#endif
-	/* [R1] read barrier, then tail and the header epoch again */
-	t2 = h_tail;
-#ifndef MUTANT_NO_EPOCH_RECHECK
-	m = magic;
-	e = h_epoch;
-	if
-	:: !m || e != ep -> goto top /* reformatted: discard */
+	:: rend == 0 && s + 1 < rseq -> FAULT(7) /* record.seq went backwards */
 	:: else
 	fi;
 #endif
 	if
-	:: t2 > rpos -> /* lapped while copying: discard */
-		rpos = t2;
-		reason = (POLICY == OVERWRITE -> L_OVERWRITTEN : reason);
-		goto loop
-	:: else
-	fi;
-	/* tail did not pass the record: the copy is intact */
-	assert(sh == sp && w_ep[sh] == ep && (g_pub[ep] & BIT(w_seq[sh]))); /* [R1] */
-	s = w_seq[sh];
-	if
-	:: sh != sp -> FAULT(6) /* record.crc mismatch */
-	:: s + 1 == rseq -> goto consumed /* [R5] */
-	:: s + 1 < rseq -> FAULT(7) /* record.seq went backwards */
-	:: s > rseq -> goto loss /* a gap: loss first */
-	:: else
-	fi;
-	/* ---- deliver and commit: read_seq, then read_pos [R5] ---- */
-	atomic {
-		c_seq = s + 1;
-		/* exactly once, in order, the record published as seq s
-		 * of this epoch (or again after a rewind) */
-		assert(c_epoch == ep && s == rseq && w_ep[sh] == ep &&
-		       w_seq[sh] == s);
-		assert(s < g_hi || !((g_dlv | g_lost) & BIT(s))); /* [A1] */
-		g_dlv = g_dlv | BIT(s);
-		g_hi = (s + 1 > g_hi -> s + 1 : g_hi)
-	}
-	rpos++;
-	rseq = s + 1;
-	c_pos = rpos;
-	reason = DEFAULT_GAP;
-	goto top
-
-consumed: /* taken before, its commit cut short by a crash (R5) */
-	rpos++;
-	c_seq = rseq;
-	c_pos = rpos;
-	goto loop
-
-loss:	/* ---- the gap [rseq, s) as a loss event, persisted (R5) ---- */
-	atomic {
-		c_seq = s;
-		assert(c_epoch == ep && s > rseq);
-		/* exact: each seq of the gap was lost, for the policy's
-		 * reason, or (a rewind's replay) was taken before */
-		assert((((BIT(s) - BIT(rseq)) & ~BELOW(g_hi)) & ~LOSABLE) == 0); /* [A2] */
-		assert(((BIT(s) - BIT(rseq)) & BELOW(g_hi)) != 0 ||
-		       reason == DEFAULT_GAP);
-		g_lost = g_lost | (BIT(s) - BIT(rseq));
-		g_hi = (s > g_hi -> s : g_hi)
-	}
-	rseq = s;
-	c_pos = rpos;
-	reason = DEFAULT_GAP;
-	goto top
-
-#if REWIND > 0
-rewind:	/* ---- ed_consumer_rewind, to the oldest record (R3) ---- */
-	t = h_tail;
-	if
-	:: t > rpos -> goto loop /* tail passed us: nothing to rewind */
-	:: else
-	fi;
-	atomic { p0 = rpos; r0 = rseq }
-rewind_to_t:
-	s = r0;
-	if
-	:: t < p0 -> /* the seq of the record at tail */
-		sh = s_hdr[t % N];
+	:: s != rseq || rseq == ANY ->
+		/* anything unexpected changes our state only on a header
+		 * not overwritten meanwhile */
+		overtaken(rpos, 0);
 		if
-		:: w_seq[sh] <= r0 -> s = w_seq[sh]
+		:: ov -> goto top
 		:: else
 		fi
 	:: else
 	fi;
-#ifndef NOFIX_REWIND_CHECK
-	/* [F4] read barrier, tail again: is the seq read at tail valid? */
-	t2 = h_tail;
+	/* judge_seq */
 	if
-	:: t2 != t -> t = t2; goto rewind_to_t
-	:: else
+	:: rend != 0 -> /* [R3] replaying: records delivered before */
+		if
+		:: s >= rsq || (rseq != ANY && s < rseq) ->
+			FAULT(8) /* record.seq outside the replay */
+		:: else
+		fi
+	:: rend == 0 && s + 1 == rseq -> goto consumed /* [R5] */
+	:: rend == 0 && s + 1 < rseq -> FAULT(7) /* record.seq went backwards */
+	:: rend == 0 && s == rseq
+	:: rend == 0 && s > rseq ->
+		if
+		:: POLICY != DROP && s - rseq > (rpos >= spos -> rpos - spos : 0) ->
+			FAULT(9) /* ahead of what the ring can have held */
+		:: else
+		fi;
+		goto loss /* a gap: loss first */
 	fi;
+	/* ---- ed_consumer_check: the payload, then overtaken [R1] ---- */
+	sp = s_pay[rpos % N];
+#ifdef MUTANT_NO_EPOCH_RECHECK
+	if
+	:: TAIL_CHECKED -> t2 = h_tail; ov = (t2 > rpos)
+	:: else -> ov = 0
+	fi;
+#else
+	overtaken(rpos, 0);
 #endif
-	rpos = t;
-	rseq = s;
-	hseen = 0;
-	c_seq = rseq;
-	c_pos = rpos;
-	/* [R3] full barrier, then tail again */
-	t2 = h_tail;
 	if
-	:: t2 != t -> /* the producer reclaimed meanwhile: again */
-		t = t2;
-		goto rewind_to_t
+	:: ov -> hseen = 0; goto top /* -ESTALE: discard the copy */
 	:: else
 	fi;
-	atomic { p0 = 0; r0 = 0 }
-	goto loop
+	/* not overtaken: the copy is intact */
+	assert(sh == sp && w_ep[sh] == ep && w_seq[sh] == s &&
+	       (g_pub[ep] & BIT(s))); /* [R1] */
+	if
+	:: sh != sp -> FAULT(6) /* record.crc mismatch */
+	:: else
+	fi;
+	/* ---- ed_consumer_commit ---- */
+	if
+	:: rend != 0 -> /* replaying: the application has it again */
+		atomic {
+			assert(s < rsq && (g_dlv & BIT(s))); /* [A1] a re-delivery */
+			rpos++;
+			rseq = s + 1;
+			spos = rpos;
+			if
+			:: rpos >= rend -> /* the replay is over */
+				rpos = rend; rseq = rsq; spos = rend; rend = 0; rsq = 0
+			:: else
+			fi
+		}
+		if
+		:: rend == 0 -> goto publish /* publish_pos */
+		:: else -> goto top /* nothing published */
+		fi
+	:: else
+	fi;
+	/* read_seq, then read_pos (release) [R5] */
+	atomic {
+		rpos++;
+		rseq = s + 1;
+		spos = rpos;
+		PUB_GHOST(rpos, rseq);
+		c_seq = rseq;
+		/* exactly once, in order, the record published as seq s of
+		 * this epoch */
+		assert(c_epoch == ep && w_ep[sh] == ep && w_seq[sh] == s);
+		assert(!((g_dlv | g_lost) & BIT(s))); /* [A1] */
+		g_dlv = g_dlv | BIT(s)
+	}
+	c_pos = rpos;
+	goto top
+
+publish: /* publish_pos, of a replay's end */
+	atomic { PUB_GHOST(PUB_POS, PUB_SEQ); c_seq = PUB_SEQ }
+	c_pos = PUB_POS;
+	goto top
+
+consumed: /* taken before, its commit cut short by a crash (R5) */
+	atomic { rpos++; spos = rpos; PUB_GHOST(rpos, rseq); c_seq = rseq }
+	c_pos = rpos;
+	goto top
+
+loss:	/* take_loss: [rseq, s), private; then ed_consumer_read commits it:
+	 * publish_pos (R5). Killed in between, it is found again. */
+	atomic {
+		PUB_GHOST(PUB_POS, s);
+		c_seq = s; /* read_seq */
+		assert(c_epoch == ep && s > rseq && rseq != ANY && rend == 0);
+		/* exact: each seq of the gap was lost for the policy's
+		 * reason, and none was delivered or reported before */
+		assert((((BIT(s) - BIT(rseq)) & ~LOSABLE) |
+			((BIT(s) - BIT(rseq)) & (g_dlv | g_lost))) == 0); /* [A2] */
+		g_lost = g_lost | (BIT(s) - BIT(rseq));
+		rseq = s;
+		spos = rpos
+	}
+	c_pos = PUB_POS;
+	goto top
+
+#if REWIND > 0
+rewind:	/* ---- ed_consumer_rewind: a private replay [R3] ---- */
+	t = h_tail; /* acquire */
+	if
+	:: t >= (rend != 0 -> rend : rpos) -> goto top /* nothing behind us */
+	:: else
+	fi;
+	atomic {
+		if
+		:: rend == 0 -> rend = rpos; rsq = rseq
+		:: else
+		fi;
+		rpos = t;
+		rseq = ANY;
+		hseen = 0
+	}
+#ifdef NOFIX_REWIND
+	/* the design as first described: the rewind is public, it persists
+	 * the tail it moved back to, with the seq of the record there */
+	sh = s_hdr[t % N];
+	c_seq = w_seq[sh];
+	c_pos = t;
+#endif
+	goto top
 #endif
 
 idle:
 	if
 	:: atomic {
 		pdone && magic && att && ep == h_epoch && rpos == h_head &&
-		rseq >= h_next && !c_kill ->
+		rend == 0 && rseq >= h_next && !c_kill ->
 		/* the end: every seq of the last epoch delivered or lost,
 		 * and the position persisted */
 		assert(c_epoch == h_epoch && c_pos == h_head &&
