@@ -68,12 +68,13 @@ static void check_faults(struct ed_channel *ch)
 /*
  * SYSCONF: the peer's state may have changed. OFF -> RESET at init;
  * RESET -> ON once the peer is up; ON -> RESET when the peer went OFF.
- * While the peer is in RESET (it restarted or saw a fault) we rewrite our
- * side of the shared state and answer, at every SYSCONF, not only when
- * we see the change: SYSCONFs coalesce (the peer's ON then RESET may
- * arrive as one), and a RESET may be over before we look. Both are
- * idempotent, and the answer stops once the peer is ON (no ping-pong:
- * docs/model/link.pml).
+ * At every SYSCONF we rewrite our side of the shared state from our
+ * private state (idempotent), and while the peer is in RESET (it
+ * restarted or saw a fault) we also answer. Not only when we see the
+ * peer's change: SYSCONFs coalesce (its ON then RESET may arrive as one),
+ * and its RESET may be over before we look (the SPIN model of the
+ * handshake, docs/model/link.pml, found both). The answers stop once the
+ * peer is ON: no ping-pong.
  */
 static void on_sysconf(void *cookie, NkXIrq xirq)
 {
@@ -84,12 +85,10 @@ static void on_sysconf(void *cookie, NkXIrq xirq)
 	lock(ch);
 	own = *ch->own_state;
 	peer = *ch->peer_state;
-	if (peer == NK_DEV_VLINK_RESET) {
-		if (ch->role == ED_PRODUCER)
-			ed_producer_repair(&ch->u.p);
-		else
-			ed_consumer_repair(&ch->u.c);
-	}
+	if (ch->role == ED_PRODUCER)
+		ed_producer_repair(&ch->u.p);
+	else
+		ed_consumer_repair(&ch->u.c);
 	if (own == NK_DEV_VLINK_RESET && peer != NK_DEV_VLINK_OFF) {
 		set_own_state(ch, NK_DEV_VLINK_ON);
 	} else if (own == NK_DEV_VLINK_ON && peer == NK_DEV_VLINK_OFF) {

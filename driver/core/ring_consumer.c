@@ -128,6 +128,7 @@ static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
  */
 static int overtaken(const struct ed_consumer *c, nku64_f pos, int hdr_fields)
 {
+	nku64_f tail;
 	nku32_f magic;
 
 	ed_rmb(); /* [C2] */
@@ -135,10 +136,19 @@ static int overtaken(const struct ed_consumer *c, nku64_f pos, int hdr_fields)
 	if ((magic != ED_RING_MAGIC && (hdr_fields != 0 || magic != 0u)) ||
 	    ed_load(&c->hdr->epoch) != c->epoch)
 		return 1;
-	if ((c->policy == ED_POLICY_OVERWRITE_OLDEST || replaying(c)) &&
-	    ed_load(&c->hdr->tail) > pos)
+	if (c->policy != ED_POLICY_OVERWRITE_OLDEST && !replaying(c))
+		return 0;
+	tail = ed_load(&c->hdr->tail);
+	/*
+	 * The tail is a header field: a format between the epoch load above
+	 * and this load would give a tail of 0 and hide a lap (model F7).
+	 * [C3] read barrier, then magic (whole) and the epoch once more.
+	 */
+	ed_rmb();
+	if (ed_load_acquire(&c->hdr->magic) != ED_RING_MAGIC ||
+	    ed_load(&c->hdr->epoch) != c->epoch)
 		return 1;
-	return 0;
+	return tail > pos ? 1 : 0;
 }
 
 /*
@@ -208,6 +218,8 @@ static int attach(struct ed_consumer *c)
 				     pos);
 		c->read_pos = pos;
 		c->read_seq = seq;
+		c->pub_pos = pos; /* what a repair writes back (model F8) */
+		c->pub_seq = seq;
 	} else if (!c->attached && old) {
 		c->loss.loss_first = ed_load(&c->ctl->read_seq);
 		c->have_loss = 2;

@@ -321,6 +321,34 @@ static void test_whole_rewrite_during_attach(void **state)
 }
 
 /*
+ * A consumer that resumed and has not committed anything yet is asked for
+ * a repair (its peer went through RESET): it writes back the position it
+ * resumed from, not 0/0, which a producer would find behind its tail
+ * (found by the SPIN model, F8).
+ */
+static void test_repair_after_resume(void **state)
+{
+	struct ed_cons_ctl *ctl =
+		(struct ed_cons_ctl *)(pmem + ED_CONS_CTL_OFF);
+	struct ed_msg m;
+	uint64_t pos;
+
+	(void)state;
+	start(ED_POLICY_BLOCK);
+	produce(3);
+	assert_int_equal(take(&m), ED_MSG_RECORD);
+	pos = ctl->read_pos;
+	assert_true(pos > 0);
+	ed_consumer_open(&C, pmem, pmem_size); /* killed, restarted */
+	assert_int_equal(ed_consumer_rewind(&C), 0); /* attaches: resumes */
+	ed_consumer_repair(&C);
+	assert_int_equal(ctl->read_pos, pos);
+	assert_int_equal(ctl->read_seq, 1);
+	assert_int_equal(take(&m), ED_MSG_RECORD);
+	no_faults();
+}
+
+/*
  * Finding 4. What a fetch hands out is the copy whose CRC was checked:
  * scribbling on the ring afterwards changes nothing in it (2.0's kernel
  * read copied to user space from PMEM after the check).
@@ -429,6 +457,8 @@ int main(void)
 			test_header_rewrite_during_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_whole_rewrite_during_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_after_resume, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_copy_is_checked_copy,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_gap_is_bounded,
