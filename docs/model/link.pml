@@ -29,7 +29,7 @@
  * it saw last time was another one.
  *   NOFIX_LINK   the handler as first written: repair and answer only on
  *                the change to RESET (must fail, F6)
- *   HALF_FIX_LINK  the handler of channel.c now: answers every time, but
+ *   HALF_FIX_LINK  the handler of channel.c before its fix: answers every time, but
  *                repairs only when it sees the peer in RESET (must fail,
  *                F6: a RESET over before the peer looks is missed)
  *   MUTANT_NO_ANSWER  the end that sees its peer in RESET does not

@@ -31,7 +31,7 @@
  *
  * The model includes the fixes README.md ("Findings") describes. Each
  * switch below puts one back, and must fail. F1, F3, F5 are fixed in the
- * code (F2 avoided); F7, F8 not yet (their switch is the code as it is):
+ * code (F2 avoided), and so are F7 and F8 (their switch is the code before):
  *   NOFIX_SNAPSHOT       head and tail judged at once: a fault without
  *                        asking overtaken(.., 1) first (F1)
  *   NOFIX_REWIND         the rewind is public, as first described: it
