@@ -60,8 +60,8 @@ failures=0
 
 # ---- the rule table of README.md: every file:line it cites must still
 # carry the marker of its row ([R1] ... [F6], [A1] ...) ----
-check_table() {
-	local line id ref file n bad=0
+check_table() { # check_table DOC: the rows of DOC's rule table
+	local doc=$1 line id ref file n bad=0
 	while IFS= read -r line; do
 		id=$(sed -E 's/^\| *\*{0,2}([RAF][0-9]+).*/\1/' <<<"$line")
 		while IFS= read -r ref; do
@@ -69,15 +69,16 @@ check_table() {
 			n=${ref##*:}
 			if [ ! -f "$models/$file" ] ||
 				! sed -n "${n}p" "$models/$file" | grep -qF "[$id]"; then
-				echo "model-check: README.md row $id cites $ref, which has no [$id]" >&2
+				echo "model-check: $(basename "$doc") row $id cites $ref, which has no [$id]" >&2
 				bad=1
 			fi
 		done < <(grep -oE '[a-z]+\.pml:[0-9]+' <<<"$line")
-	done < <(grep -E '^\| *\*{0,2}[RAF][0-9]+' "$models/README.md")
+	done < <(grep -E '^\| *\*{0,2}[RAF][0-9]+' "$doc")
 	return $bad
 }
-if check_table; then
-	echo "rule table of docs/model/README.md: line references up to date"
+if check_table "$models/README.md" &&
+	check_table "$models/../earlydata-protocol.md"; then
+	echo "rule tables of docs/model/README.md and docs/earlydata-protocol.md: line references up to date"
 else
 	failures=$((failures + 1))
 fi
