@@ -14,6 +14,7 @@
 # qemu-aarch64-static: used directly, binfmt_misc is not needed).
 set -uo pipefail
 S=$(cd "$(dirname "$0")/../.." && pwd)
+. "$S/tests/lib/nkhv.sh"
 X=$(cd "$1" && pwd)
 A=$(cd "$2" && pwd)
 KILLS=${KILLS:-40}
@@ -55,14 +56,8 @@ trap 'stop_all; rm -rf "$W"' EXIT
 
 start_nkhv() {
 	stop_all
-	"$X/hv/nkhv" --run-dir "$R" "$S/tests/system/earlydata.dts" 2>>"$W/nkhv.log" &
-	NKHV_PID=$!
-	for _ in $(seq 500); do
-		[ -S "$R/nkhv.sock" ] && return 0
-		kill -0 "$NKHV_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	echo "nkhv did not start"; tail -n 5 "$W/nkhv.log"; return 1
+	nkhv_launch "$X/hv/nkhv" "$R" "$S/tests/system/earlydata.dts" \
+		"$W/nkhv.log"
 }
 
 # Wait for a process to exit; its status.

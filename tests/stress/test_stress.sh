@@ -34,6 +34,7 @@ set -uo pipefail
 B=$1
 S=$2
 SRC=$(cd "$S" && pwd)
+. "$SRC/tests/lib/nkhv.sh"
 SECS=${STRESS_SECONDS:-${3:-10}}
 MODE=${4:-all}
 NREC=${STRESS_EXAMPLE_RECORDS:-${5:-300000}}
@@ -113,15 +114,7 @@ trap cleanup EXIT
 
 start_nkhv() {
 	stop_nkhv
-	"$B/hv/nkhv" --run-dir "$R" "$1" 2>>"$W/nkhv.log" &
-	NKHV_PID=$!
-	for _ in $(seq 1000); do
-		[ -S "$R/nkhv.sock" ] && return 0
-		kill -0 "$NKHV_PID" 2>/dev/null || break
-		sleep 0.01
-	done
-	echo "     nkhv did not start: $(tail -n 3 "$W/nkhv.log")"
-	return 1
+	nkhv_launch "$B/hv/nkhv" "$R" "$1" "$W/nkhv.log"
 }
 
 # Milliseconds of a monotonic clock (CLOCK_BOOTTIME, in 10 ms steps): a

@@ -7,6 +7,7 @@
 set -uo pipefail
 B=$1
 S=$2
+. "$S/../lib/nkhv.sh"
 KILLS=${KILLS:-200}
 HOSTILE_SECONDS=${HOSTILE_SECONDS:-60}
 ED=$B/tools/earlydata/earlydata
@@ -35,14 +36,7 @@ stop_all() {
 
 start_nkhv() {
 	stop_all
-	"$B/hv/nkhv" --run-dir "$R" "$S/earlydata.dts" 2>>"$W/nkhv.log" &
-	NKHV_PID=$!
-	for _ in $(seq 500); do
-		[ -S "$R/nkhv.sock" ] && return 0
-		kill -0 "$NKHV_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	echo "nkhv did not start"; tail -n 5 "$W/nkhv.log"; return 1
+	nkhv_launch "$B/hv/nkhv" "$R" "$S/earlydata.dts" "$W/nkhv.log"
 }
 
 ed() { "$ED" --run-dir "$R" "$@"; }

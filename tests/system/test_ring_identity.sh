@@ -10,6 +10,7 @@
 set -uo pipefail
 B=$1
 S=$2
+. "$S/../lib/nkhv.sh"
 ED=$B/tools/earlydata/earlydata
 W=$(mktemp -d "${TMPDIR:-/tmp}/ed-identity.XXXXXX")
 R=$W/run
@@ -31,14 +32,8 @@ fail() {
 }
 
 start_nkhv() {
-	"$B/hv/nkhv" --run-dir "$R" "$S/earlydata.dts" 2>>"$W/nkhv.log" &
-	NKHV_PID=$!
-	for _ in $(seq 500); do
-		[ -S "$R/nkhv.sock" ] && return 0
-		kill -0 "$NKHV_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	fail "nkhv did not start: $(tail -n 3 "$W/nkhv.log")"
+	nkhv_launch "$B/hv/nkhv" "$R" "$S/earlydata.dts" "$W/nkhv.log" ||
+		fail "nkhv"
 }
 
 stop_nkhv() {
