@@ -589,7 +589,7 @@ static nku32_f rec_crc_shared(const struct ed_rec_hdr *r, const nku8_f *payload,
  * bytes handed out), else checked in place. Touches only what look()
  * fixed and the shared area, so a host may call it without its lock.
  */
-int ed_consumer_check(const struct ed_consumer *c, void *dst)
+static inline int check_payload(const struct ed_consumer *c, void *dst)
 {
 	const struct ed_rec_hdr *r = &c->held_hdr;
 	const nku8_f *payload;
@@ -621,7 +621,7 @@ int ed_consumer_check(const struct ed_consumer *c, void *dst)
  * copy when copied), -ED_ESTALE drops it (overwritten: the next look
  * reports the loss, or re-attaches), -ED_EPROTO is a CRC fault.
  */
-int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied)
+static inline int settle(struct ed_consumer *c, int verdict, int copied)
 {
 	if (c->held != HELD_HEADER)
 		return -ED_EINVAL;
@@ -655,8 +655,7 @@ static int next_checked(struct ed_consumer *c, struct ed_msg *m, void *dst,
 			return k;
 		if (dst && m->len > dstlen)
 			return -ED_ENOBUFS; /* held: commit skips it */
-		k = ed_consumer_settle(c, ed_consumer_check(c, dst),
-				       dst != NULL);
+		k = settle(c, check_payload(c, dst), dst != NULL);
 		if (k == -ED_ESTALE)
 			continue;
 		if (k != 0)
@@ -666,6 +665,16 @@ static int next_checked(struct ed_consumer *c, struct ed_msg *m, void *dst,
 		return ED_MSG_RECORD;
 	}
 	return ED_MSG_NONE;
+}
+
+int ed_consumer_check(const struct ed_consumer *c, void *dst)
+{
+	return check_payload(c, dst);
+}
+
+int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied)
+{
+	return settle(c, verdict, copied);
 }
 
 int ed_consumer_look(struct ed_consumer *c, struct ed_msg *m)

@@ -326,8 +326,8 @@ static void maybe_notify(struct ed_producer *p, int *notify)
  * XIRQ. On success w says where the record goes; nothing is visible to the
  * consumer before ed_producer_publish.
  */
-int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
-			nku64_f ts_ns, struct ed_wr *w, int *notify)
+static inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
+			  nku64_f ts_ns, struct ed_wr *w, int *notify)
 {
 	nku64_f span = ed_rec_span(len), room;
 
@@ -376,8 +376,8 @@ int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
  * payload, alignment padding, then its header. Reads only what reserve
  * fixed, so a host may call it without its lock.
  */
-void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
-		      const void *buf)
+static inline void fill(const struct ed_producer *p, struct ed_wr *w,
+			const void *buf)
 {
 	nku64_f off = p->head % p->data_size;
 	nku32_f len = w->h.len;
@@ -399,8 +399,8 @@ void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
 }
 
 /* Make the filled record visible and notify a sleeping consumer. */
-void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
-			 int *notify)
+static inline void publish(struct ed_producer *p, const struct ed_wr *w,
+			   int *notify)
 {
 	*notify = 0;
 	p->head += w->pad + w->span;
@@ -414,18 +414,36 @@ void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
 	maybe_notify(p, notify); /* [P7] */
 }
 
+int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
+			nku64_f ts_ns, struct ed_wr *w, int *notify)
+{
+	return reserve(p, type, len, ts_ns, w, notify);
+}
+
+void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
+		      const void *buf)
+{
+	fill(p, w, buf);
+}
+
+void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
+			 int *notify)
+{
+	publish(p, w, notify);
+}
+
 int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 		      nku32_f len, nku64_f ts_ns, nku64_f *seq, int *notify)
 {
 	struct ed_wr w;
 	int r;
 
-	r = ed_producer_reserve(p, type, len, ts_ns, &w, notify);
+	r = reserve(p, type, len, ts_ns, &w, notify);
 	if (seq && (!r || r == -ED_ENOSPC))
 		*seq = w.seq;
 	if (r != 0)
 		return r;
-	ed_producer_fill(p, &w, buf);
-	ed_producer_publish(p, &w, notify);
+	fill(p, &w, buf);
+	publish(p, &w, notify);
 	return 0;
 }
