@@ -98,7 +98,6 @@ static void on_sysconf(void *cookie, NkXIrq xirq)
 	} else {
 		/* nothing changes for us */
 	}
-	ch->last_peer_state = peer;
 	unlock(ch);
 	ch->host->wake(ch->host->ctx, ch,
 		       ED_EV_LINK | (ch->role == ED_PRODUCER ? ED_EV_SPACE :
@@ -155,7 +154,6 @@ static int setup(struct ed_channel *ch, NkPhAddr plink, NkDevVlink *vl,
 	ch->peer = server ? vl->c_id : vl->s_id;
 	ch->own_state = server ? &vl->s_state : &vl->c_state;
 	ch->peer_state = server ? &vl->c_state : &vl->s_state;
-	ch->last_peer_state = -1;
 	prod_os = ch->cfg.producer_is_client ? vl->c_id : vl->s_id;
 	cons_os = ch->cfg.producer_is_client ? vl->s_id : vl->c_id;
 

@@ -162,8 +162,9 @@ static int overtaken(const struct ed_consumer *c, nku64_f pos, int hdr_fields)
 static int attach(struct ed_consumer *c)
 {
 	struct ed_ring_hdr *h = c->hdr;
-	nku64_f ds, epoch, old, pos, seq;
+	nku64_f ds, epoch, old, pos, seq, reset_from = 0;
 	nku32_f vmaj, hsz, doff, rmax, pol;
+	int reset = 0;
 
 	if (c->pmem_size < ED_RING_DATA_OFF)
 		return fault(c, "pmem", "smaller than the ring header area",
@@ -207,8 +208,8 @@ static int attach(struct ed_consumer *c)
 	old = ed_load_acquire(&c->ctl->epoch);
 	if (c->attached && c->epoch != epoch) {
 		/* Replaced under us: what we had not read is gone. */
-		c->loss.loss_first = replaying(c) ? c->replay_seq : c->read_seq;
-		c->have_loss = 2;
+		reset = 1;
+		reset_from = replaying(c) ? c->replay_seq : c->read_seq;
 		old = 0;
 	} else if (!c->attached && old == epoch) {
 		pos = ed_load(&c->ctl->read_pos);
@@ -221,11 +222,11 @@ static int attach(struct ed_consumer *c)
 		c->pub_pos = pos; /* what a repair writes back (model F8) */
 		c->pub_seq = seq;
 	} else if (!c->attached && old) {
-		c->loss.loss_first = ed_load(&c->ctl->read_seq);
-		c->have_loss = 2;
+		reset = 1;
+		reset_from = ed_load(&c->ctl->read_seq);
 		old = 0;
 	} else {
-		c->have_loss = 0;
+		/* never attached: nothing was read, nothing lost */
 	}
 	c->data_size = ds;
 	c->record_max = rmax;
@@ -238,8 +239,8 @@ static int attach(struct ed_consumer *c)
 		publish_pos(c);
 		ed_store_release(&c->ctl->epoch, epoch); /* [C7] */
 	}
-	if (c->have_loss == 2) /* the new epoch's loss event carries it */
-		queue_loss(c, c->loss.loss_first, 0, ED_LOSS_RESET);
+	if (reset != 0) /* the new epoch's loss event carries it */
+		queue_loss(c, reset_from, 0, ED_LOSS_RESET);
 	c->seq_pos = c->read_pos;
 	/* A producer already waiting gets one space XIRQ at our first commit. */
 	c->notified_gen = ed_load(&h->prod_wait_gen) - 1;

@@ -79,7 +79,6 @@ struct ed_channel {
 	NkDevVlink *vl;
 	NkOsId self, peer;
 	volatile int *own_state, *peer_state;
-	int last_peer_state;
 	void *pmem;
 	NkPhSize pmem_size;
 	NkXIrq rx, tx; /* our XIRQ; the one we trigger in the peer */
