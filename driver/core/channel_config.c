@@ -85,6 +85,22 @@ static int name_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
+/* A DLT id: 1 to 4 of [A-Za-z0-9_-], stored NUL terminated. */
+static int set_dlt_id(char *out, const char *v, nku32_f n)
+{
+	nku32_f i;
+
+	if (n == 0u || n >= ED_DLT_ID_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (name_char_ok(v[i]) == 0 || v[i] == '.')
+			return -1;
+		out[i] = v[i];
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 /* Apply one "key=value" item. */
 static int apply(struct ed_channel_config *cfg, const char *t, nku32_f n,
 		 char *err, nku32_f errlen)
@@ -127,6 +143,12 @@ static int apply(struct ed_channel_config *cfg, const char *t, nku32_f n,
 		else if (tok_eq(v, vn, "client") != 0)
 			cfg->producer_is_client = 1;
 		else
+			goto bad_value;
+	} else if (tok_eq(t, k, "dlt-app") != 0) {
+		if (set_dlt_id(cfg->dlt_app, v, vn) != 0)
+			goto bad_value;
+	} else if (tok_eq(t, k, "dlt-ctx") != 0) {
+		if (set_dlt_id(cfg->dlt_ctx, v, vn) != 0)
 			goto bad_value;
 	} else {
 		set_cfg_err(err, errlen, "unknown info key '", t, k, "'");
@@ -198,6 +220,8 @@ int ed_channel_config_parse(const char *s_info, const char *c_info,
 	cfg->record_max = ED_DEFAULT_RECORD_MAX;
 	cfg->ring_size = ED_DEFAULT_RING_SIZE;
 	cfg->producer_is_client = 0;
+	cfg->dlt_app[0] = '\0';
+	cfg->dlt_ctx[0] = '\0';
 	if (err && errlen)
 		err[0] = 0;
 	if (!s_info || !s_info[0]) {

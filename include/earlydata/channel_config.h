@@ -9,6 +9,9 @@
  *	record-max=N				largest payload, bytes (1024)
  *	ring=N[K|M]				PMEM for the ring, bytes (64K)
  *	producer=server|client			which end-point produces (server)
+ *	dlt-app=ID, dlt-ctx=ID			DLT application and context ids
+ *						of the channel's records (1 to 4
+ *						of [A-Za-z0-9_-]; tools default)
  *
  * The server's info is authoritative; the client's may be empty or repeat
  * the channel name. No libc: the parser is part of the OS-agnostic core.
@@ -24,6 +27,7 @@
 #define ED_MIN_RING_SIZE (8u * 1024u)
 #define ED_MAX_RING_SIZE (1024ULL * 1024u * 1024u)
 #define ED_MAX_RECORD_MAX (1024u * 1024u)
+#define ED_DLT_ID_MAX 5u /* a DLT id: up to 4 characters and a NUL */
 
 enum ed_cfg_policy {
 	ED_CFG_BLOCK = 0,
@@ -37,6 +41,8 @@ struct ed_channel_config {
 	nku32_f record_max;
 	nku64_f ring_size;
 	int producer_is_client;
+	char dlt_app[ED_DLT_ID_MAX]; /* "" when not given */
+	char dlt_ctx[ED_DLT_ID_MAX];
 };
 
 /*

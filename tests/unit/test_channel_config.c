@@ -80,6 +80,30 @@ static void test_good_string(void **state)
 	assert_int_equal(cfg.policy, ED_CFG_DROP_NEW);
 }
 
+/* DLT ids: 1 to 4 of [A-Za-z0-9_-], from either info string. */
+static void test_dlt_ids(void **state)
+{
+	struct ed_channel_config cfg;
+	char err[600];
+
+	(void)state;
+	assert_int_equal(ed_channel_config_parse("boot", NULL, &cfg, err,
+						 sizeof(err)),
+			 0);
+	assert_string_equal(cfg.dlt_app, "");
+	assert_string_equal(cfg.dlt_ctx, "");
+	assert_int_equal(ed_channel_config_parse("boot,dlt-app=RTOS,dlt-ctx=B_1",
+						 "boot", &cfg, err,
+						 sizeof(err)),
+			 0);
+	assert_string_equal(cfg.dlt_app, "RTOS");
+	assert_string_equal(cfg.dlt_ctx, "B_1");
+	parse_fails(strdup("boot,dlt-app=TOOLONG"), "bad value in info item");
+	parse_fails(strdup("boot,dlt-app="), "bad value in info item");
+	parse_fails(strdup("boot,dlt-ctx=a.b"), "bad value in info item");
+	parse_fails(strdup("boot,dlt-ctx=a b"), "bad value in info item");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_long_item_unterminated),
 		cmocka_unit_test(test_valid_items_unterminated),
 		cmocka_unit_test(test_good_string),
+		cmocka_unit_test(test_dlt_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

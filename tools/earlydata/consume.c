@@ -8,7 +8,8 @@
  * committed (its read position persisted in PMEM); on start the last line
  * of each channel in FILE tells which records it already holds. A ring
  * with another identity (epoch) than the one FILE holds records of is a
- * new ring: a `reset` loss line first says so.
+ * new ring: a `reset` loss line first says so. --dlt FILE does the same
+ * for a DLT storage file (dlt_sink.c), each sink keeping its own place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +23,22 @@
 
 #include "earlydata.h"
 
-/* Where FILE's stream of a channel ends: records of epoch below next. */
-struct sink_pos {
-	bool have;
-	unsigned long long epoch, next;
+struct cons_state;
+
+/* A file the messages go to, exactly once, and where it stands. */
+struct sink {
+	struct sink_pos held[EDT_MAX_SEL];
+	/* Append m of channel i: 0, or -1 with errno. */
+	int (*put)(struct cons_state *cs, struct sink *s, int i,
+		   const struct ed_msg *m);
 };
 
 struct cons_state {
 	struct edt_opts *o;
 	struct ed_channel *sel[EDT_MAX_SEL];
-	struct sink_pos held[EDT_MAX_SEL];
-	int nsel, fd;
+	struct sink json, dlt, *sinks[2];
+	struct edt_dlt *dlt_file;
+	int nsel, nsinks, fd;
 	unsigned long long records, lost, losses, skipped;
 };
 
@@ -44,8 +50,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Drop a partial last line left by a kill in mid-write. */
-static int trim_partial(int fd)
+int edt_trim_partial(int fd)
 {
 	struct stat st;
 	off_t end;
@@ -62,10 +67,11 @@ static int trim_partial(int fd)
 	return end == st.st_size ? 0 : ftruncate(fd, end);
 }
 
-/* Read FILE's lines: per channel, the last sequence number it holds. */
-static int load_held(struct cons_state *cs)
+int edt_load_held(int fd, struct ed_channel **sel, int nsel,
+		  struct sink_pos *held,
+		  void (*line_cb)(void *ctx, int i, json_t *j), void *ctx)
 {
-	FILE *f = fdopen(dup(cs->fd), "r");
+	FILE *f = fdopen(dup(fd), "r");
 	char *line = NULL;
 	size_t cap = 0;
 	int i;
@@ -95,14 +101,15 @@ static int load_held(struct cons_state *cs)
 		/* A reset (count 0): the new epoch, nothing of it yet. */
 		if (loss && !json_integer_value(json_object_get(loss, "count")))
 			next = 0;
-		for (i = 0; i < cs->nsel; i++) {
-			if (strcmp(cs->sel[i]->cfg.name, ch))
+		for (i = 0; i < nsel; i++) {
+			if (strcmp(sel[i]->cfg.name, ch))
 				continue;
-			cs->held[i].have = true;
-			cs->held[i].epoch =
-				(unsigned long long)json_integer_value(
-					json_object_get(j, "epoch"));
-			cs->held[i].next = next;
+			held[i].have = true;
+			held[i].epoch = (unsigned long long)json_integer_value(
+				json_object_get(j, "epoch"));
+			held[i].next = next;
+			if (line_cb)
+				line_cb(ctx, i, j);
 		}
 		json_decref(j);
 	}
@@ -182,15 +189,14 @@ static void print_text(struct ed_channel *ch, const struct ed_msg *m)
 	putchar('\n');
 }
 
-/* Write one message where it goes. 0, or -1 when the sink failed. */
-static int emit(struct cons_state *cs, int i, const struct ed_msg *m)
+/* Print one message on stdout (text or JSON). 0, or -1 on error. */
+static int print_msg(struct cons_state *cs, int i, const struct ed_msg *m)
 {
 	struct ed_channel *ch = cs->sel[i];
 	char *text;
-	size_t len;
 	json_t *j;
 
-	if (!cs->o->json && cs->fd < 0) {
+	if (!cs->o->json) {
 		print_text(ch, m);
 		return fflush(stdout) ? -1 : 0;
 	}
@@ -199,26 +205,45 @@ static int emit(struct cons_state *cs, int i, const struct ed_msg *m)
 	json_decref(j);
 	if (!text)
 		return -1;
-	len = strlen(text);
-	text[len++] = '\n'; /* replaces the NUL: one write per line */
-	if (cs->fd >= 0) {
-		if (write(cs->fd, text, len) != (ssize_t)len) {
-			free(text);
-			return -1;
-		}
-	} else {
-		fwrite(text, 1, len, stdout);
-		fflush(stdout);
-	}
+	puts(text);
 	free(text);
-	return 0;
+	return fflush(stdout) ? -1 : 0;
 }
 
-/* Already in the output file (an earlier run died before committing)? */
-static bool held(struct cons_state *cs, int i, const struct ed_msg *m)
+/* --output: one JSON line, one write(). 0, or -1 when the file failed. */
+static int put_json(struct cons_state *cs, struct sink *s, int i,
+		    const struct ed_msg *m)
 {
-	struct sink_pos *h = &cs->held[i];
+	char *text;
+	size_t len;
+	json_t *j;
+	int r = 0;
 
+	(void)s;
+	j = msg_json(cs->sel[i], m);
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		return -1;
+	len = strlen(text);
+	text[len++] = '\n'; /* replaces the NUL: one write per line */
+	if (write(cs->fd, text, len) != (ssize_t)len)
+		r = -1;
+	free(text);
+	return r;
+}
+
+/* --dlt: one DLT message and its journal line. */
+static int put_dlt(struct cons_state *cs, struct sink *s, int i,
+		   const struct ed_msg *m)
+{
+	(void)s;
+	return edt_dlt_put(cs->dlt_file, i, m);
+}
+
+/* Already in the sink's file (an earlier run died before committing)? */
+static bool held(const struct sink_pos *h, const struct ed_msg *m)
+{
 	if (!h->have || h->epoch != m->epoch)
 		return false;
 	if (m->kind == ED_MSG_LOSS)
@@ -229,10 +254,8 @@ static bool held(struct cons_state *cs, int i, const struct ed_msg *m)
 }
 
 /* The file's position after m. */
-static void advance(struct cons_state *cs, int i, const struct ed_msg *m)
+static void advance(struct sink_pos *h, const struct ed_msg *m)
 {
-	struct sink_pos *h = &cs->held[i];
-
 	h->have = true;
 	h->epoch = m->epoch;
 	if (m->kind == ED_MSG_RECORD)
@@ -242,60 +265,101 @@ static void advance(struct cons_state *cs, int i, const struct ed_msg *m)
 }
 
 /*
- * Write m unless FILE holds it; count it. A loss event that begins with
- * records FILE holds (written, then the consumer was killed before their
- * commit, and the producer overwrote what followed) is written for the
- * rest only. 0, or -1 when the sink failed.
+ * Write m to sink s unless its file holds it. A loss event that begins
+ * with records the file holds (written, then the consumer was killed
+ * before their commit, and the producer overwrote what followed) is
+ * written for the rest only. 1 written, 0 held, -1 when the file failed;
+ * *out is what was written.
  */
-static int deliver(struct cons_state *cs, int i, const struct ed_msg *m)
+static int deliver_to(struct cons_state *cs, struct sink *s, int i,
+		      const struct ed_msg *m, struct ed_msg *out)
 {
-	const struct sink_pos *h = &cs->held[i];
-	struct ed_msg clipped;
+	struct sink_pos *h = &s->held[i];
 
+	*out = *m;
 	if (m->kind == ED_MSG_LOSS && m->loss_count && h->have &&
 	    h->epoch == m->epoch && m->loss_first < h->next &&
 	    m->loss_first + m->loss_count > h->next) {
-		clipped = *m;
-		clipped.loss_count -= h->next - m->loss_first;
-		clipped.loss_first = h->next;
-		m = &clipped;
+		out->loss_count -= h->next - m->loss_first;
+		out->loss_first = h->next;
 	}
-	if (held(cs, i, m)) {
-		cs->skipped++;
+	if (held(h, out))
 		return 0;
-	}
-	if (emit(cs, i, m)) {
-		fprintf(stderr, "earlydata: output: %s\n", strerror(errno));
+	if (s->put(cs, s, i, out))
 		return -1;
-	}
+	advance(h, out);
+	return 1;
+}
+
+/*
+ * A message of another ring than the one the file's records come from
+ * (the producer's PMEM was lost, e.g. the hypervisor restarted): say so
+ * with a reset loss first, as the driver does for a ring replaced under
+ * it. 1 written, 0 not needed, -1 error.
+ */
+static int new_ring(struct cons_state *cs, struct sink *s, int i,
+		    const struct ed_msg *m)
+{
+	struct sink_pos *h = &s->held[i];
+	struct ed_msg reset = { .kind = ED_MSG_LOSS,
+				.epoch = m->epoch,
+				.loss_reason = ED_LOSS_RESET },
+		      out;
+
+	if (!h->have || h->epoch == m->epoch ||
+	    (m->kind == ED_MSG_LOSS && m->loss_reason == ED_LOSS_RESET))
+		return 0;
+	reset.loss_first = h->next;
+	return deliver_to(cs, s, i, &reset, &out);
+}
+
+static void count(struct cons_state *cs, const struct ed_msg *m)
+{
 	if (m->kind == ED_MSG_LOSS) {
 		cs->losses++;
 		cs->lost += m->loss_count;
 	} else {
 		cs->records++;
 	}
-	if (cs->fd >= 0)
-		advance(cs, i, m);
-	return 0;
 }
 
 /*
- * A message of another ring than the one FILE's records come from (the
- * producer's PMEM was lost, e.g. the hypervisor restarted): say so with a
- * reset loss first, as the driver does for a ring replaced under it.
+ * Print m, or write it to every sink whose file does not hold it yet;
+ * count it. 0, or -1 when a sink failed.
  */
-static int new_ring(struct cons_state *cs, int i, const struct ed_msg *m)
+static int deliver(struct cons_state *cs, int i, const struct ed_msg *m)
 {
-	struct sink_pos *h = &cs->held[i];
-	struct ed_msg reset = { .kind = ED_MSG_LOSS,
-				.epoch = m->epoch,
-				.loss_reason = ED_LOSS_RESET };
+	struct ed_msg out, counted = { .kind = ED_MSG_RECORD };
+	int k, r, wrote = 0;
 
-	if (cs->fd < 0 || !h->have || h->epoch == m->epoch ||
-	    (m->kind == ED_MSG_LOSS && m->loss_reason == ED_LOSS_RESET))
+	if (!cs->nsinks) {
+		if (print_msg(cs, i, m))
+			goto failed;
+		count(cs, m);
 		return 0;
-	reset.loss_first = h->next;
-	return deliver(cs, i, &reset);
+	}
+	for (k = 0; k < cs->nsinks; k++) {
+		r = new_ring(cs, cs->sinks[k], i, m);
+		if (r < 0)
+			goto failed;
+		if (r && !wrote) {
+			counted = (struct ed_msg){ .kind = ED_MSG_LOSS };
+			count(cs, &counted);
+		}
+		r = deliver_to(cs, cs->sinks[k], i, m, &out);
+		if (r < 0)
+			goto failed;
+		if (r && !wrote++)
+			counted = out;
+	}
+	if (wrote)
+		count(cs, &counted);
+	else
+		cs->skipped++;
+	return 0;
+failed:
+	fprintf(stderr, "earlydata: output: %s\n", strerror(errno));
+	return -1;
 }
 
 /* One message of channel i if there is one: 1 handled, 0 none, -1 error. */
@@ -303,7 +367,7 @@ static int step(struct cons_state *cs, int i)
 {
 	static unsigned char buf[ED_MAX_RECORD_MAX];
 	struct ed_channel *ch = cs->sel[i];
-	int how = cs->fd >= 0 ? ED_USER_FETCH :
+	int how = cs->nsinks ? ED_USER_FETCH :
 		  cs->o->peek ? ED_USER_PEEK :
 				ED_USER_READ;
 	struct ed_msg m;
@@ -319,7 +383,7 @@ static int step(struct cons_state *cs, int i)
 			ch->cfg.name, r);
 		return -1;
 	}
-	if (new_ring(cs, i, &m) || deliver(cs, i, &m))
+	if (deliver(cs, i, &m))
 		return -1;
 	/* Only now is the message consumed: after its line is written. */
 	if (how != ED_USER_READ && ed_commit(ch) == -ED_ESTALE)
@@ -340,30 +404,49 @@ static bool all_attached(struct cons_state *cs)
 	return true;
 }
 
+/* Open --output FILE: cut a partial last line. 0, or -1 said. */
+static int open_output(struct cons_state *cs)
+{
+	cs->fd = open(cs->o->output, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0644);
+	if (cs->fd < 0 || edt_trim_partial(cs->fd)) {
+		fprintf(stderr, "earlydata: %s: %s\n", cs->o->output,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int edt_consume(struct edt_opts *o)
 {
 	struct cons_state cs = { .o = o, .fd = -1 };
 	nku64_f start = ed_user_now_ns();
-	int i, r, any, rc = 0;
+	int i, k, r, any, rc = 0;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (o->output) {
-		cs.fd = open(o->output, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
-			     0644);
-		if (cs.fd < 0 || trim_partial(cs.fd)) {
-			fprintf(stderr, "earlydata: %s: %s\n", o->output,
-				strerror(errno));
-			return 1;
-		}
-	}
+	if (o->output && open_output(&cs))
+		return 1;
 	if (edt_start(o, ED_CONSUMER, cs.sel, &cs.nsel))
 		return 1;
-	if (cs.fd >= 0 && load_held(&cs))
-		return 1;
+	if (o->output) {
+		cs.json.put = put_json;
+		cs.sinks[cs.nsinks++] = &cs.json;
+		if (edt_load_held(cs.fd, cs.sel, cs.nsel, cs.json.held, NULL,
+				  NULL))
+			return 1;
+	}
+	if (o->dlt) {
+		cs.dlt_file = edt_dlt_open(o, cs.sel, cs.nsel, cs.dlt.held);
+		if (!cs.dlt_file)
+			return 1;
+		cs.dlt.put = put_dlt;
+		cs.sinks[cs.nsinks++] = &cs.dlt;
+	}
 	for (i = 0; o->from_start && i < cs.nsel; i++) {
 		ed_rewind(cs.sel[i]);
-		cs.held[i].have = false;
+		for (k = 0; k < cs.nsinks; k++)
+			cs.sinks[k]->held[i].have = false;
 	}
 	while (!stop && (!o->count || (long)cs.records < o->count)) {
 		int faulted = 0;
@@ -410,5 +493,7 @@ int edt_consume(struct edt_opts *o)
 		cs.skipped ? " (some already in the output file)" : "");
 	edt_stat_stop();
 	ed_exit();
+	if (cs.dlt_file)
+		edt_dlt_close(cs.dlt_file);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #define TOOLS_EARLYDATA_H
 
 #include <stdbool.h>
+#include <jansson.h>
 
 #include <earlydata/ed_user.h>
 
@@ -21,7 +22,43 @@ struct edt_opts {
 	long count; /* --count N messages then exit (consume) */
 	int timeout_ms; /* --timeout: give up waiting (consume/produce) */
 	const char *output; /* --output FILE: exactly-once append */
+	const char *dlt; /* --dlt FILE: DLT storage file, exactly once */
+	const char *dlt_ecu; /* --dlt-ecu ID */
+	const char *dlt_clock; /* --dlt-clock wall|uptime|SECONDS */
 };
+
+/* Where a file's stream of a channel ends: records of epoch below next. */
+struct sink_pos {
+	bool have;
+	unsigned long long epoch, next;
+};
+
+/* Drop a partial last line left by a kill in mid-write: 0 or -1. */
+int edt_trim_partial(int fd);
+
+/*
+ * Read the JSON lines of fd (from its start): per selected channel, where
+ * its stream ends (held[i]); line(ctx, i, object) sees each line of
+ * channel i (may be NULL). 0, or -1 when fd cannot be read.
+ */
+int edt_load_held(int fd, struct ed_channel **sel, int nsel,
+		  struct sink_pos *held,
+		  void (*line)(void *ctx, int i, json_t *j), void *ctx);
+
+/* A DLT storage file written exactly once (tools/earlydata/dlt_sink.c). */
+struct edt_dlt;
+/*
+ * Open FILE and its journal FILE.pos, cut what the journal does not
+ * cover, and load held[] (positions of the selected channels). NULL with
+ * a message on stderr when that fails.
+ */
+struct edt_dlt *edt_dlt_open(const struct edt_opts *o, struct ed_channel **sel,
+			     int nsel, struct sink_pos *held);
+/* Append m of selected channel i: 0, or -1 with errno. */
+int edt_dlt_put(struct edt_dlt *d, int i, const struct ed_msg *m);
+void edt_dlt_close(struct edt_dlt *d);
+/* Storage time offset of --dlt-clock SPEC; -1 if SPEC is not valid. */
+int edt_dlt_clock(const char *spec, long long *offset_ns);
 
 /* Join the VM and start the driver; resolve --channel names with role. */
 int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel);

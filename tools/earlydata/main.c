@@ -24,10 +24,12 @@ static void usage(FILE *f)
 		"      (stored as its text); --raw: each line's bytes as is\n"
 		"  consume --vm ID --channel NAME... [--follow] [--json]\n"
 		"          [--from-start] [--peek] [--count N] [--timeout MS]\n"
-		"          [--output FILE]\n"
+		"          [--output FILE] [--dlt FILE [--dlt-ecu ID]\n"
+		"          [--dlt-clock wall|uptime|SECONDS]]\n"
 		"      the backlog in order, then live records with --follow;\n"
 		"      --output appends JSON lines to FILE exactly once, across\n"
-		"      restarts of this command\n"
+		"      restarts of this command; --dlt appends DLT messages\n"
+		"      to a DLT storage file, exactly once too\n"
 		"  stat [--json]\n"
 		"      per channel: records, bytes, backlog, losses, XIRQs sent\n"
 		"      and suppressed, faults, link state\n"
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
 		{ "count", required_argument, 0, 'n' },
 		{ "timeout", required_argument, 0, 'T' },
 		{ "output", required_argument, 0, 'o' },
+		{ "dlt", required_argument, 0, 'D' },
+		{ "dlt-ecu", required_argument, 0, 'E' },
+		{ "dlt-clock", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -130,6 +135,33 @@ int main(int argc, char **argv)
 		case 'o':
 			o.output = optarg;
 			break;
+		case 'D':
+			o.dlt = optarg;
+			break;
+		case 'E':
+			if (!*optarg || strlen(optarg) > 4) {
+				fprintf(stderr,
+					"earlydata: --dlt-ecu '%s': 1 to 4 "
+					"characters\n",
+					optarg);
+				return 2;
+			}
+			o.dlt_ecu = optarg;
+			break;
+		case 'C': {
+			long long off;
+
+			if (edt_dlt_clock(optarg, &off)) {
+				fprintf(stderr,
+					"earlydata: --dlt-clock '%s': not "
+					"wall, uptime or a number of "
+					"seconds\n",
+					optarg);
+				return 2;
+			}
+			o.dlt_clock = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
