@@ -117,7 +117,8 @@ if [ -f "$nkddi/test/Kbuild" ]; then
 fi
 
 if ! $cc -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
-	-I"$root/include" -o "$out/edcat" "$root/tools/edcat/edcat.c" >>"$log" 2>&1; then
+	-I"$root/include" -o "$out/edcat" "$root/tools/edcat/edcat.c" \
+		"$root/tools/dlt/ed_dlt.c" >>"$log" 2>&1; then
 	cat "$log" >&2
 	echo "build-modules: static edcat failed (log: $log)" >&2
 	exit 1

@@ -6,7 +6,9 @@
  * pass-through message is checked field by field before it is copied.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ed_dlt.h"
 
@@ -40,6 +42,31 @@
 #define ARG_HDR 6u /* type info and 16-bit length of a string or raw */
 /* Room kept for the "[cut: ...]" argument of a payload cut short. */
 #define CUT_NOTE 64u
+
+int ed_dlt_clock_parse(const char *spec, struct ed_dlt_clock *clk)
+{
+	struct timespec real, mono;
+	char *end;
+	double v;
+
+	if (!spec || !strcmp(spec, "wall")) {
+		clock_gettime(CLOCK_REALTIME, &real);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clk->offset_ns = ((int64_t)real.tv_sec - mono.tv_sec) *
+					 1000000000 +
+				 (real.tv_nsec - mono.tv_nsec);
+		return 0;
+	}
+	if (!strcmp(spec, "uptime")) {
+		clk->offset_ns = 0;
+		return 0;
+	}
+	v = strtod(spec, &end);
+	if (*end || end == spec || !(v >= -4e9 && v <= 4e9))
+		return -1;
+	clk->offset_ns = (int64_t)(v * 1e9);
+	return 0;
+}
 
 void ed_dlt_id(char id[4], const char *s)
 {

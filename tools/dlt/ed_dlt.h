@@ -45,6 +45,15 @@ struct ed_dlt_clock {
 	int64_t offset_ns; /* wall time = producer time + offset_ns */
 };
 
+/*
+ * The clock mapping of SPEC: "wall" (the producer's clock is this
+ * machine's CLOCK_MONOTONIC: offset = CLOCK_REALTIME - CLOCK_MONOTONIC
+ * now), "uptime" (offset 0: the producer's time as is) or a number of
+ * seconds (the wall time of the producer's time 0). 0, or -1 if SPEC is
+ * none of these. NULL is "wall".
+ */
+int ed_dlt_clock_parse(const char *spec, struct ed_dlt_clock *clk);
+
 /* Copy up to 4 characters of s into id, zero padded. */
 void ed_dlt_id(char id[4], const char *s);
 

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../dlt/ed_dlt.h"
@@ -36,26 +35,11 @@ struct edt_dlt {
 
 int edt_dlt_clock(const char *spec, long long *offset_ns)
 {
-	struct timespec real, mono;
-	char *end;
-	double v;
+	struct ed_dlt_clock clk;
 
-	if (!spec || !strcmp(spec, "wall")) {
-		/* The producer's clock is this machine's CLOCK_MONOTONIC. */
-		clock_gettime(CLOCK_REALTIME, &real);
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		*offset_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
-			     (real.tv_nsec - mono.tv_nsec);
-		return 0;
-	}
-	if (!strcmp(spec, "uptime")) {
-		*offset_ns = 0;
-		return 0;
-	}
-	v = strtod(spec, &end);
-	if (*end || end == spec || v < -4e9 || v > 4e9)
+	if (ed_dlt_clock_parse(spec, &clk))
 		return -1;
-	*offset_ns = (long long)(v * 1e9);
+	*offset_ns = clk.offset_ns;
 	return 0;
 }
 

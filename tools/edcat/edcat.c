@@ -14,6 +14,11 @@
  * it). --nonblock drains what is readable and exits; --poll waits in
  * poll() on a non-blocking descriptor (and exits after --idle MS without
  * data). --count N exits after N records without consuming more.
+ *
+ * --dlt FILE appends each message to FILE as a DLT message instead
+ * (docs/earlydata-dlt.md): ECU id from --dlt-ecu, application and context
+ * ids from --dlt-app/--dlt-ctx, else the device's sysfs attributes
+ * dlt_app/dlt_ctx (the channel's info string), else the defaults.
  */
 #include <endian.h>
 #include <errno.h>
@@ -31,8 +36,16 @@
 
 #include <earlydata/ed_chardev.h>
 
+#include "../dlt/ed_dlt.h"
+
 struct edcat {
 	bool json, nonblock, poll, from_start;
+	const char *dlt, *dlt_ecu, *dlt_app, *dlt_ctx, *dlt_clock;
+	int dlt_fd; /* --dlt FILE, or -1 */
+	struct ed_dlt_ids ids;
+	struct ed_dlt_clock clk;
+	unsigned long long last_ts; /* of the last record: loss messages */
+	unsigned char *dlt_buf;
 	int idle_ms; /* --poll: exit after this long without data; -1 never */
 	long count; /* records to print, 0 = no limit */
 	size_t bufsize;
@@ -210,6 +223,33 @@ static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
 	putchar('\n');
 }
 
+/* --dlt: message h (payload data) as one DLT message. 0, or -1. */
+static int put_dlt(struct edcat *e, const struct ed_chr_msg *h,
+		   const unsigned char *data)
+{
+	size_t n;
+
+	if (le16toh(h->kind) == ED_CHR_LOSS) {
+		n = ed_dlt_loss(e->dlt_buf, &e->ids, &e->clk, e->info.name,
+				e->last_ts, le64toh(h->seq), le64toh(h->lost),
+				loss_reason(le16toh(h->type)),
+				le64toh(h->epoch));
+	} else if (le16toh(h->kind) == ED_CHR_RECORD) {
+		e->last_ts = le64toh(h->ts_ns);
+		n = ed_dlt_record(e->dlt_buf, &e->ids, &e->clk,
+				  le16toh(h->type), le64toh(h->seq),
+				  le64toh(h->ts_ns), data, le32toh(h->len));
+	} else {
+		return 0; /* refused by the caller */
+	}
+	if (write(e->dlt_fd, e->dlt_buf, n) != (ssize_t)n) {
+		fprintf(stderr, "edcat: %s: %s\n", e->dlt,
+			errno ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Print the n bytes of messages one read() returned. Returns 0, or -1
  * when the stream breaks the framing (a driver bug: said on stderr).
@@ -240,12 +280,18 @@ static int print_messages(struct edcat *e, const unsigned char *buf, size_t n)
 				off, le32toh(h.magic), size, len);
 			return -1;
 		}
+		if (e->dlt_fd >= 0 &&
+		    put_dlt(e, &h, buf + off + ED_CHR_HDR_SIZE))
+			return -1;
 		if (le16toh(h.kind) == ED_CHR_LOSS) {
-			print_loss(e, &h);
+			if (e->dlt_fd < 0)
+				print_loss(e, &h);
 			e->losses++;
 			e->lost += le64toh(h.lost);
 		} else if (le16toh(h.kind) == ED_CHR_RECORD) {
-			print_record(e, &h, buf + off + ED_CHR_HDR_SIZE);
+			if (e->dlt_fd < 0)
+				print_record(e, &h,
+					     buf + off + ED_CHR_HDR_SIZE);
 			e->records++;
 		} else {
 			fprintf(stderr, "edcat: unknown message kind %u\n",
@@ -334,6 +380,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: edcat [--json] [--nonblock | --poll [--idle MS]] "
 		"[--count N]\n"
+		"             [--dlt FILE [--dlt-ecu ID] [--dlt-app ID] "
+		"[--dlt-ctx ID]\n"
+		"              [--dlt-clock wall|uptime|SECONDS]]\n"
 		"             [--from-start] [--buffer BYTES] CHANNEL|DEVICE\n");
 }
 
@@ -347,6 +396,11 @@ static int parse_args(struct edcat *e, int argc, char **argv)
 		{ "count", required_argument, 0, 'c' },
 		{ "from-start", no_argument, 0, 's' },
 		{ "buffer", required_argument, 0, 'b' },
+		{ "dlt", required_argument, 0, 'D' },
+		{ "dlt-ecu", required_argument, 0, 'E' },
+		{ "dlt-app", required_argument, 0, 'A' },
+		{ "dlt-ctx", required_argument, 0, 'X' },
+		{ "dlt-clock", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -382,6 +436,22 @@ static int parse_args(struct edcat *e, int argc, char **argv)
 			if (*end || e->bufsize < ED_CHR_HDR_SIZE)
 				return -1;
 			break;
+		case 'D':
+			e->dlt = optarg;
+			break;
+		case 'E':
+		case 'A':
+		case 'X':
+			if (!*optarg || strlen(optarg) > 4)
+				return -1; /* a DLT id: 1 to 4 characters */
+			*(c == 'E' ? &e->dlt_ecu :
+			  c == 'A' ? &e->dlt_app : &e->dlt_ctx) = optarg;
+			break;
+		case 'C':
+			if (ed_dlt_clock_parse(optarg, &e->clk))
+				return -1;
+			e->dlt_clock = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -392,10 +462,58 @@ static int parse_args(struct edcat *e, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A DLT id of the device from its sysfs attribute attr (dlt_app,
+ * dlt_ctx: the channel's info string), into buf; NULL if it has none.
+ */
+static const char *sysfs_id(const struct edcat *e, const char *attr,
+			    char *buf, size_t len)
+{
+	const char *dev = strrchr(e->path, '/');
+	char path[160];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/earlydata/%s/%s",
+		 dev ? dev + 1 : e->path, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = 0;
+	return n ? buf : NULL;
+}
+
+/* --dlt: open FILE for appending, choose the ids. 0, or -1 said. */
+static int open_dlt(struct edcat *e)
+{
+	char app[8], ctx[8];
+
+	if (!e->dlt_clock)
+		ed_dlt_clock_parse("wall", &e->clk);
+	if (!e->dlt_app)
+		e->dlt_app = sysfs_id(e, "dlt_app", app, sizeof(app));
+	if (!e->dlt_ctx)
+		e->dlt_ctx = sysfs_id(e, "dlt_ctx", ctx, sizeof(ctx));
+	ed_dlt_default_ids(&e->ids, e->dlt_ecu, e->info.name, e->dlt_app,
+			   e->dlt_ctx);
+	e->dlt_buf = malloc(ED_DLT_BUF_MAX);
+	e->dlt_fd = open(e->dlt, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			 0644);
+	if (!e->dlt_buf || e->dlt_fd < 0) {
+		fprintf(stderr, "edcat: %s: %s\n", e->dlt, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char path[64 + sizeof(((struct ed_chr_info *)0)->name)];
-	struct edcat e = { .idle_ms = -1 };
+	struct edcat e = { .idle_ms = -1, .dlt_fd = -1 };
 	struct sigaction sa;
 	int fd, rc;
 
@@ -428,6 +546,8 @@ int main(int argc, char **argv)
 			e.path, e.info.name);
 		return 1;
 	}
+	if (e.dlt && open_dlt(&e))
+		return 1;
 	if (!e.bufsize) {
 		e.bufsize = ED_CHR_MSG_SIZE(e.info.record_max);
 		if (e.bufsize < 65536)
@@ -444,5 +564,8 @@ int main(int argc, char **argv)
 		"events\n",
 		e.info.name, e.records, e.lost, e.losses);
 	close(fd);
+	if (e.dlt_fd >= 0 && close(e.dlt_fd))
+		rc = 1;
+	free(e.dlt_buf);
 	return rc;
 }
