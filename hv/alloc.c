@@ -119,6 +119,7 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	int l = hv_desc_index(hv, vm, vlink_paddr);
 	struct hv_label *lb;
 	uint32_t space = vm;
+	uint64_t asked = size;
 	int err;
 
 	if (l < 0) {
@@ -150,7 +151,7 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 						   NKHV_PDEV_ALIGN);
 	lb = label_find(hv, (uint32_t)l, kind, id, vm);
 	if (lb) {
-		if (lb->size != size ||
+		if (lb->asked != asked ||
 		    (kind == HV_LABEL_XIRQ && lb->vm != space))
 			return -EINVAL;
 		*value = lb->value;
@@ -185,5 +186,6 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	lb->vm = kind == HV_LABEL_XIRQ ? space : vm;
 	lb->value = *value;
 	lb->size = size;
+	lb->asked = asked;
 	return 0;
 }

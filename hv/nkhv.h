@@ -67,6 +67,7 @@ struct hv_label {
 	uint32_t vm; /* PDEV: owner; XIRQ: VM whose space; index */
 	uint64_t value; /* paddr or first XIRQ */
 	uint64_t size; /* bytes or XIRQ count */
+	uint64_t asked; /* size as first requested: later requests match it */
 };
 
 /* An allocated XIRQ of one VM, backed by an eventfd. */
