@@ -14,7 +14,8 @@ set -euo pipefail
 
 base=(build-essential cmake pkg-config device-tree-compiler libfdt-dev
       libcmocka-dev libjansson-dev clang libclang-rt-14-dev graphviz
-      cppcheck spin python3)
+      cppcheck spin python3
+      dlt-daemon dlt-tools libdlt-dev dlt-viewer)
 bench=(gnuplot-nox python3 libiceoryx-binding-c-dev libiceoryx-posh-dev
        libiceoryx-hoofs-dev iceoryx)
 kernel=(linux-headers-amd64 linux-image-amd64 qemu-system-x86

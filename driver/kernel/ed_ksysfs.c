@@ -2,7 +2,7 @@
 /*
  * sysfs attributes of each channel device, /sys/class/earlydata/<dev>/:
  * what the channel is (channel, role, index, policy, record_max,
- * ring_size, last_fault) and, under stats/, one file per counter of
+ * ring_size, dlt_app, dlt_ctx, last_fault) and, under stats/, one file per counter of
  * ed_stats() read fresh on every access.
  */
 #include <linux/device.h>
@@ -64,6 +64,21 @@ static ssize_t ring_size_show(struct device *dev, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(ring_size);
 
+/* The DLT ids of the channel's info string (dlt-app=, dlt-ctx=), or "". */
+static ssize_t dlt_app_show(struct device *dev, struct device_attribute *a,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", edk_dev_chan(dev)->ch->cfg.dlt_app);
+}
+static DEVICE_ATTR_RO(dlt_app);
+
+static ssize_t dlt_ctx_show(struct device *dev, struct device_attribute *a,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", edk_dev_chan(dev)->ch->cfg.dlt_ctx);
+}
+static DEVICE_ATTR_RO(dlt_ctx);
+
 /* "none", or "FIELD RULE value 0x.. position N at T ns". */
 static ssize_t last_fault_show(struct device *dev, struct device_attribute *a,
 			       char *buf)
@@ -89,6 +104,7 @@ static struct attribute *edk_info_attrs[] = {
 	&dev_attr_channel.attr,	   &dev_attr_role.attr,
 	&dev_attr_index.attr,	   &dev_attr_policy.attr,
 	&dev_attr_record_max.attr, &dev_attr_ring_size.attr,
+	&dev_attr_dlt_app.attr,	   &dev_attr_dlt_ctx.attr,
 	&dev_attr_last_fault.attr, NULL,
 };
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Checks of the DLT tests (test_dlt.sh) on what the real tools print.
+
+  dlt_check.py csv FILE.csv               the rows of DLT Viewer's CSV
+                                          export, as JSON lines
+  dlt_check.py stamps FILE.csv OUT.jsonl  every record of OUT (earlydata
+                                          consume --output) is in the CSV
+                                          in order, with its text, its
+                                          timestamp (0.1 ms) and its
+                                          storage time (--dlt-clock uptime)
+  dlt_check.py once FILE.csv N            the records are the generated
+                                          payloads n = 0..N-1, each once,
+                                          in order
+  dlt_check.py losses FILE.csv N REASON   generated records and warnings
+                                          "lost K records, seq A..B
+                                          (REASON)" account for n = 0..N-1
+                                          exactly, each warning in its
+                                          place
+"""
+import csv
+import datetime
+import json
+import re
+import sys
+
+
+def rows(path):
+    csv.field_size_limit(sys.maxsize)  # a record of 256 KiB: a long field
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        return list(csv.DictReader(f))
+
+
+def fail(msg):
+    print("dlt_check: " + msg)
+    sys.exit(1)
+
+
+def stamps(csv_path, out_path):
+    got = rows(csv_path)
+    want = [json.loads(l) for l in open(out_path) if '"seq"' in l]
+    if len(got) != len(want):
+        fail("%d DLT messages, %d records" % (len(got), len(want)))
+    for i, (g, w) in enumerate(zip(got, want)):
+        ts = w["ts_ns"]
+        tm = ts // 100000 % 2**32  # the header's 0.1 ms field wraps
+        tmsp = "%d.%04d" % (tm // 10000, tm % 10000)
+        # Storage time of --dlt-clock uptime: ts_ns since 1970, in UTC.
+        sec, usec = ts // 10**9, ts % 10**9 // 1000
+        when = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=sec)
+        stamp = when.strftime("%Y/%m/%d %H:%M:%S") + ".%06d" % usec
+        if g["Payload"] != w["data"]:
+            fail("message %d: payload %r, record %r" % (i, g["Payload"],
+                                                        w["data"]))
+        if g["Timestamp"] != tmsp:
+            fail("message %d: timestamp %s, record ts_ns %d" %
+                 (i, g["Timestamp"], ts))
+        if g["Time"] != stamp:
+            fail("message %d: time %s, want %s" % (i, g["Time"], stamp))
+        if int(g["Count"]) != w["seq"] % 256:
+            fail("message %d: counter %s, seq %d" % (i, g["Count"],
+                                                     w["seq"]))
+
+
+def generated(g):
+    m = re.match(r'\{"ch":"[^"]*","n":(\d+),', g["Payload"])
+    return int(m.group(1)) if m else None
+
+
+def once(csv_path, n):
+    ns = [generated(g) for g in rows(csv_path)]
+    if ns != list(range(n)):
+        dups = len(ns) - len(set(ns))
+        fail("%d messages (%d duplicated), not n = 0..%d in order" %
+             (len(ns), dups, n - 1))
+
+
+def losses(csv_path, n, reason):
+    nxt = 0
+    lost = 0
+    for g in rows(csv_path):
+        k = generated(g)
+        if k is not None:
+            if k != nxt:
+                fail("record n=%d where n=%d was due" % (k, nxt))
+            nxt += 1
+            continue
+        m = re.search(r"lost (\d+) records, seq (\d+)\.\.(\d+) \((\w+[-\w]*)\)",
+                      g["Payload"])
+        if not m or g["Subtype"] != "warn":
+            fail("unexpected message %r" % g)
+        cnt, a, b, why = int(m.group(1)), int(m.group(2)), int(m.group(3)), \
+            m.group(4)
+        if why != reason or a != nxt or b != a + cnt - 1:
+            fail("warning %r at n=%d" % (g["Payload"], nxt))
+        nxt += cnt
+        lost += cnt
+    if nxt != n or not lost:
+        fail("records and losses reach n=%d (%d lost), not %d" %
+             (nxt, lost, n))
+    print("%d delivered, %d lost" % (n - lost, lost))
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "csv":
+        for r in rows(sys.argv[2]):
+            print(json.dumps(r))
+    elif cmd == "stamps":
+        stamps(sys.argv[2], sys.argv[3])
+    elif cmd == "once":
+        once(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "losses":
+        losses(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        fail("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Earlydata into DLT, checked with the real COVESA tools of Debian:
+# `earlydata consume --dlt` files read by dlt-convert and by DLT Viewer's
+# command line (CSV export, Qt offscreen), exactly once across kill -9,
+# loss warnings in place, pass-through messages, a hostile record stream;
+# `earlydata dlt-forward` into a real dlt-daemon, read back with
+# dlt-receive, across a daemon restart (when the tool was built).
+# Usage: test_dlt.sh BUILD_DIR SRC_DIR      Environment: ONLY=NAME...
+set -uo pipefail
+B=$1
+S=$2
+. "$S/../lib/nkhv.sh"
+ED=$B/tools/earlydata/earlydata
+RECS=$B/tests/system/dlt_records
+KILLSHIM=$B/tests/system/libdlt_kill.so
+CHECK=$S/dlt_check.py
+W=$(mktemp -d "${TMPDIR:-/tmp}/ed-dlt.XXXXXX")
+R=$W/run
+NKHV_PID=
+DAEMON_PID=
+passed=0
+failed=0
+export TZ=UTC QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$W
+
+for t in dlt-convert dlt-viewer; do
+	command -v $t >/dev/null || { echo "test_dlt: $t missing (scripts/deps.sh)"; exit 1; }
+done
+
+cleanup() {
+	stop_all
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+stop_all() {
+	pkill -KILL -f "$ED --run-dir $R" 2>/dev/null
+	pkill -KILL -f "$RECS $R" 2>/dev/null
+	stop_daemon
+	[ -n "$NKHV_PID" ] && kill "$NKHV_PID" 2>/dev/null && wait "$NKHV_PID" 2>/dev/null
+	NKHV_PID=
+	rm -rf "$R"
+}
+
+start_nkhv() {
+	stop_all
+	nkhv_launch "$B/hv/nkhv" "$R" "$S/dlt.dts" "$W/nkhv.log"
+}
+
+ed() { "$ED" --run-dir "$R" "$@"; }
+
+# DLT Viewer's CSV export of a DLT file: viewer_csv FILE.dlt OUT.csv.
+viewer_csv() {
+	rm -f "$2"
+	dlt-viewer -s -csv -c "$1" "$2" >"$W/viewer.log" 2>&1
+	[ -s "$2" ] || { echo "     dlt-viewer wrote no $2:"; tail -n 5 "$W/viewer.log"; return 1; }
+}
+
+# dlt-convert's count of the messages of a DLT file.
+convert_count() {
+	dlt-convert -c "$1" 2>&1 | sed -n 's/^Total number of messages: //p'
+}
+
+# Both tools read FILE and find N messages: both_read FILE N.
+both_read() {
+	local c v
+	c=$(convert_count "$1")
+	dlt-convert -a "$1" >"$W/convert.txt" 2>&1 || { echo "     dlt-convert -a failed"; return 1; }
+	viewer_csv "$1" "$W/both.csv" || return 1
+	v=$(python3 "$CHECK" csv "$W/both.csv" | wc -l)
+	[ "$c" = "$2" ] && [ "$v" = "$2" ] ||
+		{ echo "     $1: dlt-convert counts ${c:-nothing}, DLT Viewer $v, not $2"; return 1; }
+}
+
+check() { # name, then the command that must succeed
+	local name=$1; shift
+	if "$@"; then passed=$((passed + 1)); echo "ok   $name"
+	else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+# Boot milestones: each record one message with the channel's DLT ids,
+# the level of its type, the producer's time stamp in both places.
+t_milestones() {
+	start_nkhv || return 1
+	printf '%s\n' \
+		'{"channel":"boot","type":20,"data":"hypervisor-up"}' \
+		'{"channel":"boot","type":20,"data":"rtos-kernel-up"}' \
+		'{"channel":"boot","type":19,"data":"can-bus-late"}' \
+		'{"channel":"boot","type":18,"data":"camera-error"}' \
+		'{"channel":"boot","type":1,"data":"cluster-splash-shown"}' |
+		ed produce --vm 1 --channel boot 2>/dev/null || return 1
+	ed consume --vm 2 --channel boot --dlt "$W/m.dlt" --dlt-ecu IDC1 \
+		--dlt-clock uptime --output "$W/m.jsonl" 2>/dev/null || return 1
+	both_read "$W/m.dlt" 5 || return 1
+	python3 "$CHECK" stamps "$W/both.csv" "$W/m.jsonl" || return 1
+	# dlt-convert: ECU, application, context, type and level.
+	local want=(
+		"IDC1 RTOS BOOT log info V 1 \[hypervisor-up\]"
+		"IDC1 RTOS BOOT log info V 1 \[rtos-kernel-up\]"
+		"IDC1 RTOS BOOT log warn V 1 \[can-bus-late\]"
+		"IDC1 RTOS BOOT log error V 1 \[camera-error\]"
+		"IDC1 RTOS BOOT log info V 1 \[cluster-splash-shown\]") i
+	for i in 0 1 2 3 4; do
+		sed -n "$((i + 1))p" "$W/convert.txt" | grep -q "${want[$i]}" ||
+			{ echo "     line $((i + 1)) is not '${want[$i]}':"; cat "$W/convert.txt"; return 1; }
+	done
+	# Default ids: application EDAT, context the channel's name.
+	echo '{"channel":"lossy","data":"x"}' | ed produce --vm 1 --channel lossy 2>/dev/null || return 1
+	ed consume --vm 2 --channel lossy --dlt "$W/d.dlt" 2>/dev/null || return 1
+	dlt-convert -a "$W/d.dlt" | grep -q "ECU1 EDAT loss log info V 1 \[x\]" ||
+		{ dlt-convert -a "$W/d.dlt"; return 1; }
+}
+
+# Drop-new overflow before the consumer: the warning where records went.
+t_overflow() {
+	local out
+	start_nkhv || return 1
+	ed produce --vm 1 --channel lossy --generate 400 2>/dev/null || return 1
+	ed consume --vm 2 --channel lossy --dlt "$W/o.dlt" 2>/dev/null || return 1
+	viewer_csv "$W/o.dlt" "$W/o.csv" || return 1
+	out=$(python3 "$CHECK" losses "$W/o.csv" 400 dropped) || { echo "     $out"; return 1; }
+	echo "     $out"
+	dlt-convert -a "$W/o.dlt" | grep -q "ECU1 EDAT loss log warn V 1 \[earlydata: channel lossy lost" ||
+		{ echo "     dlt-convert shows no loss warning"; return 1; }
+}
+
+# kill -9 at the worst moments (after the DLT message, after its journal
+# line), then at random ones under a live producer: each record once.
+t_restart() {
+	local at i c p rc
+	start_nkhv || return 1
+	ed produce --vm 1 --channel boot --generate 60 2>/dev/null || return 1
+	for at in dlt:10 journal:10 dlt:1 journal:3; do
+		{ DLT_KILL_AT=$at LD_PRELOAD=$KILLSHIM "$ED" --run-dir "$R" \
+			consume --vm 2 --channel boot --dlt "$W/r.dlt"; rc=$?; } 2>/dev/null
+		[ $rc = 137 ] || { echo "     not killed at $at"; return 1; }
+	done
+	ed consume --vm 2 --channel boot --dlt "$W/r.dlt" 2>/dev/null || return 1
+	viewer_csv "$W/r.dlt" "$W/r.csv" || return 1
+	python3 "$CHECK" once "$W/r.csv" 60 || return 1
+	[ "$(convert_count "$W/r.dlt")" = 60 ] || return 1
+
+	start_nkhv || return 1
+	"$ED" --run-dir "$R" produce --vm 1 --channel boot --generate 3000 --rate 3000 2>/dev/null &
+	p=$!
+	for i in 1 2 3 4 5 6 7 8; do
+		"$ED" --run-dir "$R" consume --vm 2 --channel boot --follow \
+			--dlt "$W/k.dlt" --output "$W/k.jsonl" 2>/dev/null &
+		c=$!
+		sleep "0.$((RANDOM % 3 + 1))"
+		kill -9 $c 2>/dev/null
+		wait $c 2>/dev/null
+	done
+	wait $p || return 1
+	ed consume --vm 2 --channel boot --dlt "$W/k.dlt" --output "$W/k.jsonl" 2>/dev/null || return 1
+	viewer_csv "$W/k.dlt" "$W/k.csv" || return 1
+	python3 "$CHECK" once "$W/k.csv" 3000 || return 1
+	[ "$(grep -c '"seq"' "$W/k.jsonl")" = 3000 ] || { echo "     the JSON file is not exact"; return 1; }
+	# A DLT file emptied by hand starts over; one cut short is refused.
+	: >"$W/k.dlt"
+	ed consume --vm 2 --channel boot --dlt "$W/k.dlt" 2>/dev/null || return 1
+	[ ! -s "$W/k.dlt.pos" ] || { echo "     journal of an emptied file kept"; return 1; }
+	ed consume --vm 2 --channel boot --dlt "$W/r.dlt" --from-start 2>/dev/null || return 1
+	truncate -s 100 "$W/r.dlt"
+	ed consume --vm 2 --channel boot --dlt "$W/r.dlt" 2>"$W/short.err" && return 1
+	grep -q "shorter than" "$W/short.err" || { cat "$W/short.err"; return 1; }
+}
+
+# RTOS DLT messages pass through unchanged, with their own ids and time.
+t_passthrough() {
+	start_nkhv || return 1
+	"$RECS" "$R" 1 pass passthrough >/dev/null || return 1
+	ed consume --vm 2 --channel pass --dlt "$W/p.dlt" --dlt-ecu IDC1 2>/dev/null || return 1
+	both_read "$W/p.dlt" 3 || return 1
+	# (dlt-convert shows the context id "LOG\0" as LOG-.)
+	grep -q " 42 007 RTOS RTOS LOG- log info V 1 \[rtos: bootloader done\]" "$W/convert.txt" &&
+	grep -q " 42 007 RTOS RTOS LOG- log warn V 2 \[rtos: sensor late ms=17\]" "$W/convert.txt" &&
+	grep -q " 42 007 RTOS RTOS LOG- log info N 0 \[4660, ab cd\]" "$W/convert.txt" ||
+		{ echo "     dlt-convert shows:"; cat "$W/convert.txt"; return 1; }
+}
+
+# Binary, NULs, broken UTF-8, empty and 256 KiB records, random types,
+# malformed pass-through records: a file both tools read, one message
+# each, the huge ones cut with a note.
+t_hostile() {
+	local n=300 c
+	start_nkhv || return 1
+	"$ED" --run-dir "$R" consume --vm 2 --channel big --follow --count $n \
+		--dlt "$W/h.dlt" 2>/dev/null &
+	c=$!
+	"$RECS" "$R" 1 big hostile $n "${SEED:-$RANDOM}" >/dev/null || { kill $c; return 1; }
+	wait $c || return 1
+	both_read "$W/h.dlt" $n || return 1
+	grep -q "\[cut: 65[0-9]* of 262144 bytes shown\]" "$W/convert.txt" || { echo "     no cut note"; return 1; }
+	grep -q "not a DLT message: length field" "$W/convert.txt" || { echo "     no malformed note"; return 1; }
+	grep -q "RTOS RTOS LOG- log info V 1 \[well formed\]" "$W/convert.txt" || return 1
+}
+
+start_daemon() { # a dlt-daemon of our own: its FIFO dir and TCP port
+	dlt-daemon -t "$W/dltfifo" -p "$DLT_PORT" >>"$W/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	local i
+	for i in $(seq 200); do
+		[ -p "$W/dltfifo/dlt" ] && return 0
+		sleep 0.05
+	done
+	echo "     dlt-daemon did not start"; return 1
+}
+
+stop_daemon() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+# dlt-forward: backlog then live records into a running dlt-daemon, the
+# producer's time stamps kept, nothing lost across a daemon restart.
+t_forward() {
+	local f r1 r2
+	[ -x "$ED" ] && "$ED" dlt-forward --help >/dev/null 2>&1 || { echo "     skipped: built without libdlt"; return 0; }
+	DLT_PORT=$((20000 + RANDOM % 20000))
+	mkdir -p "$W/dltfifo"
+	start_nkhv || return 1
+	ed produce --vm 1 --channel boot --generate 200 2>/dev/null || return 1
+	start_daemon || return 1
+	dlt-receive -o "$W/f1.dlt" -p "$DLT_PORT" localhost >/dev/null 2>&1 &
+	r1=$!
+	sleep 0.5
+	DLT_PIPE_DIR=$W/dltfifo "$ED" --run-dir "$R" dlt-forward --vm 2 --channel boot 2>"$W/fwd.log" &
+	f=$!
+	"$ED" --run-dir "$R" produce --vm 1 --channel boot --generate 300 --rate 200 2>/dev/null
+	return 0
+}
+
+run() {
+	local name=$1; shift
+	case " ${ONLY:-$name} " in *" $name "*) check "$name" "$@" ;; esac
+}
+
+run milestones t_milestones
+run overflow t_overflow
+run restart t_restart
+run passthrough t_passthrough
+run hostile t_hostile
+echo "DLT tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
