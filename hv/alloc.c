@@ -6,25 +6,62 @@
  * and across VM restarts, gets the same answer.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "nkhv.h"
 
+/*
+ * Labels are kept per vlink, in a table that grows as needed: every label
+ * holds at least one unit of a resource the device tree bounds (a page of
+ * the vlink's PMEM, NKHV_PDEV_ALIGN bytes of a PDEV, an XIRQ), so what a
+ * VM can make nkhv keep is bounded by its own configuration, and one
+ * VM's labels never crowd out another's.
+ */
 static struct hv_label *label_find(struct hv *hv, uint32_t vlink,
 				   enum hv_label_kind kind, uint32_t id,
 				   uint32_t vm)
 {
+	struct hv_vlink *vl = &hv->vlinks[vlink];
 	uint32_t i;
 
-	for (i = 0; i < hv->nlabels; i++) {
-		struct hv_label *lb = &hv->labels[i];
+	for (i = 0; i < vl->nlabels; i++) {
+		struct hv_label *lb = &vl->labels[i];
 
-		if (lb->vlink == vlink && lb->kind == kind && lb->id == id &&
+		if (lb->kind == kind && lb->id == id &&
 		    (kind != HV_LABEL_PDEV || lb->vm == vm))
 			return lb;
 	}
 	return NULL;
+}
+
+/* A new entry in vlink `vlink`'s label table, or NULL (out of memory). */
+static struct hv_label *label_new(struct hv *hv, uint32_t vlink)
+{
+	struct hv_vlink *vl = &hv->vlinks[vlink];
+
+	if (vl->nlabels == vl->labels_cap) {
+		uint32_t cap = vl->labels_cap ? vl->labels_cap * 2 : 16;
+		struct hv_label *t = realloc(vl->labels, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		vl->labels = t;
+		vl->labels_cap = cap;
+	}
+	return &vl->labels[vl->nlabels];
+}
+
+void hv_labels_free(struct hv *hv)
+{
+	uint32_t l;
+
+	for (l = 0; l < hv->sys.nvlinks; l++) {
+		free(hv->vlinks[l].labels);
+		hv->vlinks[l].labels = NULL;
+		hv->vlinks[l].nlabels = hv->vlinks[l].labels_cap = 0;
+	}
 }
 
 /* Carve `size` bytes aligned to `align` from a region's bump allocator. */
@@ -157,8 +194,10 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 		*value = lb->value;
 		return 0;
 	}
-	if (!size || hv->nlabels == HV_MAX_LABELS)
-		return -ENOSPC;
+	if (!size)
+		return -EINVAL;
+	if (!label_new(hv, (uint32_t)l))
+		return -ENOMEM;
 	switch (kind) {
 	case HV_LABEL_PMEM:
 		err = region_carve(&hv->vlinks[l].pmem, size, NKHV_PAGE_SIZE,
@@ -172,14 +211,22 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 		err = xirq_carve(hv, space, (uint32_t)l, size, value);
 		break;
 	}
-	if (err) {
-		hv_log("vm %u: %s allocation of %llu on vlink %s/%d failed: exhausted",
-		       hv->vms[vm].cfg->id, what[kind],
-		       (unsigned long long)size, hv->vlinks[l].cfg->name,
-		       hv->vlinks[l].cfg->link);
+	if (err == -ENOSPC) {
+		static const char *const budget[] = {
+			"the vlink's PMEM", "its PDEV",
+			"the end-point's XIRQ budget or the VM's xirq-limit"
+		};
+
+		hv_refuse(hv, vm, HV_REF_BUDGET,
+			  "%s allocation %u of %llu on vlink %s/%d: %s is exhausted",
+			  what[kind], id, (unsigned long long)size,
+			  hv->vlinks[l].cfg->name, hv->vlinks[l].cfg->link,
+			  budget[kind]);
 		return err;
 	}
-	lb = &hv->labels[hv->nlabels++];
+	if (err)
+		return err;
+	lb = &hv->vlinks[l].labels[hv->vlinks[l].nlabels++];
 	lb->vlink = (uint32_t)l;
 	lb->id = id;
 	lb->kind = kind;

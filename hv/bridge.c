@@ -127,6 +127,7 @@ static bool check_descriptor(struct hv *hv, uint32_t vm, uint32_t l,
  * descriptors, propagate, and raise SYSCONF in `target` and in every peer
  * whose descriptor changed. `target` must share a vlink with `vm` (or be
  * `vm`); otherwise only the propagation is done and -EPERM returned.
+ * A refused change of a descriptor (counted, restored) returns -EACCES.
  */
 int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target)
 {
@@ -134,6 +135,7 @@ int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target)
 	static NkDevVlink seen[NKHV_MAX_VLINKS];
 	bool notify[NKHV_MAX_VMS] = { false };
 	struct hv_vm *v = &hv->vms[vm];
+	uint64_t refused = v->refusals[HV_REF_STATE];
 	uint32_t d, i;
 
 	v->sysconf_in++;
@@ -158,6 +160,8 @@ int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target)
 	}
 	if (target >= 0 && !notify[target] && (uint32_t)target != vm)
 		err = -EPERM;
+	else if (!err && v->refusals[HV_REF_STATE] != refused)
+		err = -EACCES;
 	else if (target >= 0)
 		notify[target] = true;
 	for (d = 0; d < v->ndesc; d++)

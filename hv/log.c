@@ -53,6 +53,7 @@ const char *hv_refusal_name(enum hv_refusal why)
 		[HV_REF_MAP] = "map",		[HV_REF_XIRQ] = "xirq",
 		[HV_REF_STATE] = "state",	[HV_REF_ALLOC] = "alloc",
 		[HV_REF_PROTOCOL] = "protocol", [HV_REF_BUSY] = "busy",
+		[HV_REF_BUDGET] = "budget",	[HV_REF_STALLED] = "stalled",
 	};
 
 	return why < HV_REF_COUNT ? names[why] : "?";

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	};
 	static struct hv hv;
 	struct nkhv_config_error cerr;
-	char dirbuf[256];
+	char dirbuf[256], ebuf[256];
 	const char *dir = NULL;
 	int c, err;
 
@@ -86,6 +86,10 @@ int main(int argc, char **argv)
 			cerr.path, cerr.message, cerr.rule);
 		return 1;
 	}
+	if (hv_fd_budget(&hv.sys, ebuf, sizeof(ebuf))) {
+		fprintf(stderr, "nkhv: %s: %s\n", argv[optind], ebuf);
+		return 1;
+	}
 	if (!dir)
 		dir = nkhv_run_dir_default(dirbuf, sizeof(dirbuf));
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -99,6 +103,9 @@ int main(int argc, char **argv)
 	}
 	hv.run_dir = dir;
 	hv.ctl_fd = -1;
+	hv.spare_fd = hv.timer_fd = -1;
+	for (c = 0; c < HV_CTL_CLIENTS; c++)
+		hv.ctl[c].fd = -1;
 	err = hv_regions_create(&hv);
 	if (!err)
 		err = hv_server_open(&hv);

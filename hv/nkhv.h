@@ -16,8 +16,22 @@
 #include <nkhv/config.h>
 #include <nkhv/pdev.h>
 #include <nkhv/port.h>
+#include <nkhv/wire_io.h>
 
-#define HV_MAX_LABELS 4096
+/*
+ * Budgets. A VM socket takes at most HV_CONNS_PER_VM connections: the
+ * VM's own, and connections that have not said HELLO yet; when they are
+ * all taken, a new one evicts the oldest that has not. A connection that
+ * has not said HELLO within HV_HELLO_TIMEOUT_NS is dropped, as is one
+ * that leaves a reply unread for HV_STALL_TIMEOUT_NS, or a status reader
+ * that has not taken its document within it. None of these is counted
+ * against a VM except the stalled reply of a joined one.
+ */
+#define HV_CONNS_PER_VM 8
+#define HV_CTL_CLIENTS 16
+#define HV_HELLO_TIMEOUT_NS 2000000000ull
+#define HV_STALL_TIMEOUT_NS 2000000000ull
+#define HV_TICK_NS 100000000ull /* housekeeping timer period */
 
 /* What an epoll event of nkhv's loop is about: kind << 32 | index. */
 enum hv_ev_kind {
@@ -29,6 +43,8 @@ enum hv_ev_kind {
 	HV_EV_IVS_CONN, /* a QEMU connection; index: VM << 8 | entry */
 	HV_EV_DOORBELL, /* a doorbell eventfd; index: VM << 8 | vector */
 	HV_EV_XIRQ, /* an XIRQ of a QEMU VM; index: VM << 16 | xirqs[] slot */
+	HV_EV_CTL_CLIENT, /* a status reader; index: slot */
+	HV_EV_TIMER, /* housekeeping: timeouts */
 };
 
 static inline uint64_t hv_ev_data(enum hv_ev_kind k, uint32_t idx)
@@ -44,6 +60,8 @@ enum hv_refusal {
 	HV_REF_ALLOC, /* allocation on a vlink it is not an end-point of */
 	HV_REF_PROTOCOL, /* malformed packet or unknown request */
 	HV_REF_BUSY, /* VM id already held by another process */
+	HV_REF_BUDGET, /* its own PMEM, PDEV or XIRQs are exhausted */
+	HV_REF_STALLED, /* left a reply unread: connection dropped */
 	HV_REF_COUNT
 };
 
@@ -97,6 +115,42 @@ struct hv_port {
 	uint64_t first_hello_ns, last_hello_ns; /* CLOCK_MONOTONIC, 0: none */
 };
 
+/*
+ * A connection on a VM socket; `joined` once its HELLO was accepted. A
+ * reply the socket cannot take at once waits in `out` (the descriptors
+ * it carries are nkhv's own, open as long as nkhv runs); meanwhile no
+ * request is read from the connection.
+ */
+struct hv_conn {
+	int fd; /* -1: free slot */
+	uint32_t vm;
+	bool joined;
+	uint64_t since_ns; /* accepted, or since `out` waits */
+	bool out_pending;
+	struct nkhv_msg_hdr out_hdr;
+	uint8_t out_body[NKHV_WIRE_MAX];
+	size_t out_len;
+	int out_fds[NKHV_WIRE_MAX_FDS];
+	int out_nfds;
+};
+
+/* A reader of the status document, served without blocking. */
+struct hv_ctl_client {
+	int fd; /* -1: free slot */
+	char *doc;
+	size_t len, off;
+	uint64_t since_ns;
+};
+
+/* What happened to connections no VM is charged with. */
+struct hv_conn_stats {
+	uint64_t hello_timeouts; /* no HELLO within HV_HELLO_TIMEOUT_NS */
+	uint64_t evicted; /* pushed out by newer unjoined connections */
+	uint64_t garbage; /* sent something other than a HELLO first */
+	uint64_t accept_failures; /* EMFILE/ENFILE: accepted and dropped */
+	uint64_t status_served, status_dropped; /* status readers */
+};
+
 struct hv_vm {
 	const struct nkhv_vm *cfg;
 	struct hv_region pdev;
@@ -121,6 +175,8 @@ struct hv_vm {
 
 struct hv_vlink {
 	const struct nkhv_vlink *cfg;
+	uint32_t nlabels, labels_cap; /* labels of this vlink */
+	struct hv_label *labels;
 	uint32_t s_vm, c_vm; /* VM indices */
 	int s_state, c_state; /* authoritative states */
 	struct hv_region pmem; /* fd -1 when the vlink has no PMEM */
@@ -136,8 +192,11 @@ struct hv {
 	int signal_fd;
 	struct hv_vm vms[NKHV_MAX_VMS];
 	struct hv_vlink vlinks[NKHV_MAX_VLINKS];
-	uint32_t nlabels;
-	struct hv_label labels[HV_MAX_LABELS];
+	struct hv_conn *conns; /* HV_CONNS_PER_VM per VM: conn.c */
+	struct hv_ctl_client ctl[HV_CTL_CLIENTS]; /* status readers: ctl.c */
+	struct hv_conn_stats cstats;
+	int timer_fd;
+	int spare_fd; /* given up to accept and drop on EMFILE */
 	bool verbose;
 };
 
@@ -165,6 +224,7 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	     uint64_t vlink_paddr, uint32_t id, NkOsId osid, uint64_t size,
 	     uint64_t *value);
 struct hv_xirq *hv_xirq_find(struct hv *hv, uint32_t vm, NkXIrq xirq);
+void hv_labels_free(struct hv *hv);
 
 /* bridge.c */
 int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target);
@@ -204,9 +264,37 @@ void hv_port_server_event(struct hv *hv, enum hv_ev_kind kind, uint32_t idx);
 /* server.c */
 int hv_listen_unix(const char *dir, const char *name, int type);
 int hv_epoll_add(struct hv *hv, int fd, uint64_t data);
+int hv_epoll_mod(struct hv *hv, int fd, uint32_t events, uint64_t data);
+int hv_accept(struct hv *hv, int listen_fd);
 int hv_server_open(struct hv *hv);
 void hv_server_close(struct hv *hv);
 int hv_server_run(struct hv *hv);
+
+/* conn.c: the connections of process VMs */
+int hv_conns_open(struct hv *hv);
+void hv_conns_close(struct hv *hv);
+void hv_conn_accept(struct hv *hv, uint32_t vm);
+void hv_conn_event(struct hv *hv, uint32_t slot, uint32_t events);
+int hv_conn_reply(struct hv *hv, struct hv_conn *c,
+		  const struct nkhv_msg_hdr *req, int status, const void *body,
+		  size_t len, const int *fds, int nfds);
+void hv_conns_tick(struct hv *hv, uint64_t now);
+uint32_t hv_conns_unjoined(const struct hv *hv);
+
+/* requests.c: what a joined (or joining) process VM asks */
+int hv_serve_request(struct hv *hv, struct hv_conn *c,
+		     const struct nkhv_msg_hdr *req, const void *body,
+		     int len);
+
+/* ctl.c: status readers on DIR/nkhv.sock */
+void hv_ctl_accept(struct hv *hv);
+void hv_ctl_event(struct hv *hv, uint32_t slot, uint32_t events);
+void hv_ctl_tick(struct hv *hv, uint64_t now);
+void hv_ctl_close(struct hv *hv);
+
+/* fdbudget.c */
+uint64_t hv_fd_need(const struct nkhv_system *sys);
+int hv_fd_budget(const struct nkhv_system *sys, char *err, size_t errlen);
 
 /* status.c */
 char *hv_status_json(struct hv *hv);

@@ -213,7 +213,7 @@ static void run_trigger(struct hv *hv, uint32_t vm,
 
 	hv->vms[vm].port.triggers++;
 	if (t->xirq == NK_XIRQ_SYSCONF) {
-		if (hv_bridge_sysconf(hv, vm, target))
+		if (hv_bridge_sysconf(hv, vm, target) == -EPERM)
 			hv_refuse(
 				hv, vm, HV_REF_XIRQ,
 				"port: SYSCONF to os %u: shares no vlink with it",

@@ -224,6 +224,7 @@ void hv_regions_destroy(struct hv *hv)
 {
 	uint32_t i, x;
 
+	hv_labels_free(hv);
 	for (i = 0; i < hv->sys.nvms; i++) {
 		struct hv_vm *vm = &hv->vms[i];
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * nkhv's event loop: one listening SOCK_SEQPACKET socket per VM
- * (DIR/vm<ID>.sock), the status socket (DIR/nkhv.sock), the connections
- * of process VMs, and the ivshmem sockets, doorbells and XIRQs of QEMU
- * VMs (port_server.c). Requests are served one at a time; nothing a guest
- * sends can make nkhv block, crash or touch another VM's state.
+ * (DIR/vm<ID>.sock, conn.c), the status socket (DIR/nkhv.sock, ctl.c),
+ * the ivshmem sockets, doorbells and XIRQs of QEMU VMs (port_server.c)
+ * and a housekeeping timer for timeouts. Nothing in the loop blocks: all
+ * sockets are non-blocking and what cannot be sent at once waits in the
+ * connection it belongs to, within a bound.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +17,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <nkhv/wire_io.h>
-
 #include "nkhv.h"
-
-#define HV_MAX_CONNS 128
-
-/* A connection on a VM socket; `joined` once HELLO was accepted. */
-struct conn {
-	int fd;
-	uint32_t vm;
-	bool joined;
-};
-
-static struct conn conns[HV_MAX_CONNS];
 
 /* Listen on DIR/name (mode 0600), replacing a stale socket file. */
 int hv_listen_unix(const char *dir, const char *name, int type)
@@ -63,6 +53,66 @@ int hv_epoll_add(struct hv *hv, int fd, uint64_t data)
 	return epoll_ctl(hv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+int hv_epoll_mod(struct hv *hv, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return epoll_ctl(hv->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/*
+ * Accept a connection on `listen_fd` (non-blocking, close-on-exec), or
+ * return -1. Out of descriptors (EMFILE/ENFILE), the connection is
+ * accepted with the spare descriptor and closed at once: left pending,
+ * it would wake the level-triggered loop again and again.
+ */
+int hv_accept(struct hv *hv, int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+		return fd;
+	hv->cstats.accept_failures++;
+	if (hv->cstats.accept_failures == 1 ||
+	    hv->cstats.accept_failures % 1000 == 0)
+		hv_log("out of file descriptors (%s): connection dropped "
+		       "(%llu so far)",
+		       strerror(errno),
+		       (unsigned long long)hv->cstats.accept_failures);
+	if (hv->spare_fd >= 0) {
+		close(hv->spare_fd);
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		hv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	return -1;
+}
+
+static int timer_open(struct hv *hv)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = (long)HV_TICK_NS },
+		.it_value = { .tv_nsec = (long)HV_TICK_NS },
+	};
+
+	hv->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				      TFD_CLOEXEC | TFD_NONBLOCK);
+	if (hv->timer_fd < 0 || timerfd_settime(hv->timer_fd, 0, &its, NULL))
+		return -errno;
+	return hv_epoll_add(hv, hv->timer_fd, hv_ev_data(HV_EV_TIMER, 0));
+}
+
+static void timer_tick(struct hv *hv)
+{
+	uint64_t n, now = hv_now_ns();
+
+	if (read(hv->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	hv_conns_tick(hv, now);
+	hv_ctl_tick(hv, now);
+}
+
 int hv_server_open(struct hv *hv)
 {
 	char name[32];
@@ -70,8 +120,12 @@ int hv_server_open(struct hv *hv)
 	uint32_t i;
 	int fd, err;
 
-	for (i = 0; i < HV_MAX_CONNS; i++)
-		conns[i].fd = -1;
+	hv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < HV_CTL_CLIENTS; i++)
+		hv->ctl[i].fd = -1;
+	err = hv_conns_open(hv);
+	if (err)
+		return err;
 	hv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (hv->epoll_fd < 0)
 		return -errno;
@@ -92,6 +146,8 @@ int hv_server_open(struct hv *hv)
 	if (hv->ctl_fd < 0)
 		return hv->ctl_fd;
 	err = hv_epoll_add(hv, hv->ctl_fd, hv_ev_data(HV_EV_CTL, 0));
+	if (!err)
+		err = timer_open(hv);
 	if (err)
 		return err;
 	sigemptyset(&mask);
@@ -112,9 +168,8 @@ void hv_server_close(struct hv *hv)
 	char path[512];
 	uint32_t i;
 
-	for (i = 0; i < HV_MAX_CONNS; i++)
-		if (conns[i].fd >= 0)
-			close(conns[i].fd);
+	hv_conns_close(hv);
+	hv_ctl_close(hv);
 	hv_port_server_close(hv);
 	for (i = 0; i < hv->sys.nvms; i++) {
 		if (hv->vms[i].listen_fd < 0)
@@ -129,302 +184,6 @@ void hv_server_close(struct hv *hv)
 		snprintf(path, sizeof(path), "%s/nkhv.sock", hv->run_dir);
 		unlink(path);
 	}
-}
-
-static void conn_close(struct hv *hv, struct conn *c)
-{
-	struct hv_vm *v = &hv->vms[c->vm];
-
-	epoll_ctl(hv->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	if (c->joined) {
-		hv_log("vm %u (%s): down (pid %d)", v->cfg->id, v->cfg->name,
-		       (int)v->pid);
-		v->conn_fd = -1;
-		v->pid = 0;
-		hv_bridge_vm_down(hv, c->vm);
-	}
-	c->fd = -1;
-	c->joined = false;
-}
-
-static int reply(struct conn *c, const struct nkhv_msg_hdr *req, int status,
-		 const void *body, size_t len, const int *fds, int nfds)
-{
-	struct nkhv_msg_hdr h = { .type = req->type,
-				  .seq = req->seq,
-				  .status = status };
-
-	return nkhv_wire_send(c->fd, &h, status ? NULL : body, status ? 0 : len,
-			      status ? NULL : fds, status ? 0 : nfds);
-}
-
-/* HELLO: the connection becomes VM c->vm, unless a process holds it. */
-static int do_hello(struct hv *hv, struct conn *c,
-		    const struct nkhv_msg_hdr *req, const void *body, int len)
-{
-	struct hv_vm *v = &hv->vms[c->vm];
-	struct nkhv_req_hello hello;
-	struct nkhv_rep_hello rep = { 0 };
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	int fds[2];
-
-	if (len != sizeof(hello)) {
-		hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-			  "HELLO of %d bytes, expected %zu", len,
-			  sizeof(hello));
-		return -EPROTO;
-	}
-	memcpy(&hello, body, sizeof(hello));
-	if (hello.version != NKHV_WIRE_VERSION ||
-	    (hello.vm_id && hello.vm_id != v->cfg->id)) {
-		hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-			  "HELLO version %u for vm %u on the socket of vm %u",
-			  hello.version, hello.vm_id, v->cfg->id);
-		return -EPROTO;
-	}
-	if (v->conn_fd >= 0) {
-		hv_refuse(hv, c->vm, HV_REF_BUSY,
-			  "pid %u claims it, held by %s pid %d", hello.pid,
-			  v->qemu ? "QEMU" : "process", (int)v->pid);
-		reply(c, req, -EBUSY, NULL, 0, NULL, 0);
-		return -EBUSY;
-	}
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
-		v->pid = cred.pid;
-	c->joined = true;
-	v->conn_fd = c->fd;
-	v->joins++;
-	v->last_join_ns = hv_now_ns();
-	if (!v->first_join_ns)
-		v->first_join_ns = v->last_join_ns;
-	hv_bridge_vm_up(hv, c->vm);
-	rep.vm_id = v->cfg->id;
-	rep.last_id = ((struct nkhv_pdev_header *)v->pdev.map)->last_id;
-	rep.pdev_base = v->pdev.base;
-	rep.pdev_size = v->pdev.size;
-	snprintf(rep.vm_name, sizeof(rep.vm_name), "%s", v->cfg->name);
-	fds[0] = v->pdev.fd;
-	fds[1] = v->sysconf_efd;
-	hv_log("vm %u (%s): up (pid %d, join %llu)", v->cfg->id, v->cfg->name,
-	       (int)v->pid, (unsigned long long)v->joins);
-	return reply(c, req, 0, &rep, sizeof(rep), fds, 2);
-}
-
-static int do_map(struct hv *hv, struct conn *c, const struct nkhv_msg_hdr *req,
-		  const struct nkhv_req_map *m)
-{
-	struct nkhv_rep_map rep = { 0 };
-	const struct hv_region *r;
-	bool wr;
-
-	r = hv_region_for(hv, c->vm, m->paddr, m->size, &wr);
-	if (!r) {
-		hv_refuse(hv, c->vm, HV_REF_MAP,
-			  "map [0x%llx, +0x%llx): not memory it was given",
-			  (unsigned long long)m->paddr,
-			  (unsigned long long)m->size);
-		return reply(c, req, -EACCES, NULL, 0, NULL, 0);
-	}
-	rep.base = r->base;
-	rep.size = r->size;
-	rep.writable = wr;
-	return reply(c, req, 0, &rep, sizeof(rep), &r->fd, 1);
-}
-
-static int do_alloc(struct hv *hv, struct conn *c,
-		    const struct nkhv_msg_hdr *req,
-		    const struct nkhv_req_alloc *a)
-{
-	struct nkhv_rep_alloc rep = { 0 };
-	enum hv_label_kind kind =
-		req->type == NKHV_MSG_PMEM_ALLOC ? HV_LABEL_PMEM :
-		req->type == NKHV_MSG_PDEV_ALLOC ? HV_LABEL_PDEV :
-						   HV_LABEL_XIRQ;
-	int err;
-
-	err = hv_alloc(hv, c->vm, kind, a->vlink, a->id, a->osid, a->size,
-		       &rep.value);
-	return reply(c, req, err, &rep, sizeof(rep), NULL, 0);
-}
-
-static int do_xirq(struct hv *hv, struct conn *c,
-		   const struct nkhv_msg_hdr *req,
-		   const struct nkhv_req_xirq *x)
-{
-	struct hv_vm *v = &hv->vms[c->vm];
-	struct hv_xirq *xi;
-	int t;
-
-	if (req->type == NKHV_MSG_XIRQ_SOURCE) {
-		if (x->xirq == NK_XIRQ_SYSCONF)
-			return reply(c, req, 0, NULL, 0, &v->sysconf_efd, 1);
-		xi = hv_xirq_find(hv, c->vm, x->xirq);
-		if (!xi) {
-			hv_refuse(hv, c->vm, HV_REF_XIRQ,
-				  "attach to XIRQ %u: not allocated to it",
-				  x->xirq);
-			return reply(c, req, -EACCES, NULL, 0, NULL, 0);
-		}
-		return reply(c, req, 0, NULL, 0, &xi->efd, 1);
-	}
-	t = nkhv_config_vm_index(&hv->sys, x->osid);
-	xi = t < 0 ? NULL : hv_xirq_find(hv, (uint32_t)t, x->xirq);
-	if (!xi || !hv_is_endpoint(hv, c->vm, xi->vlink)) {
-		hv_refuse(
-			hv, c->vm, HV_REF_XIRQ,
-			"trigger XIRQ %u of os %u: not allocated on one of its vlinks",
-			x->xirq, x->osid);
-		return reply(c, req, -EACCES, NULL, 0, NULL, 0);
-	}
-	return reply(c, req, 0, NULL, 0, &xi->efd, 1);
-}
-
-static int do_sysconf(struct hv *hv, struct conn *c,
-		      const struct nkhv_msg_hdr *req,
-		      const struct nkhv_req_xirq *x)
-{
-	int t = nkhv_config_vm_index(&hv->sys, x->osid);
-	int err = hv_bridge_sysconf(hv, c->vm, t);
-
-	if (err)
-		hv_refuse(hv, c->vm, HV_REF_XIRQ,
-			  "SYSCONF to os %u: shares no vlink with it", x->osid);
-	return reply(c, req, err, NULL, 0, NULL, 0);
-}
-
-/* Size each request body must have; 0 for an unknown type. */
-static size_t body_size(uint16_t type)
-{
-	switch (type) {
-	case NKHV_MSG_HELLO:
-		return sizeof(struct nkhv_req_hello);
-	case NKHV_MSG_MAP:
-		return sizeof(struct nkhv_req_map);
-	case NKHV_MSG_PMEM_ALLOC:
-	case NKHV_MSG_PDEV_ALLOC:
-	case NKHV_MSG_PXIRQ_ALLOC:
-		return sizeof(struct nkhv_req_alloc);
-	case NKHV_MSG_XIRQ_SOURCE:
-	case NKHV_MSG_XIRQ_TARGET:
-	case NKHV_MSG_SYSCONF:
-		return sizeof(struct nkhv_req_xirq);
-	default:
-		return 0;
-	}
-}
-
-/* Serve one packet; returns -1 when the connection must be dropped. */
-static int conn_serve(struct hv *hv, struct conn *c)
-{
-	union {
-		struct nkhv_req_map map;
-		struct nkhv_req_alloc alloc;
-		struct nkhv_req_xirq xirq;
-		char raw[NKHV_WIRE_MAX];
-	} body;
-	struct nkhv_msg_hdr req;
-	int fds[NKHV_WIRE_MAX_FDS], nfds, eof, len, i;
-
-	len = nkhv_wire_recv(c->fd, &req, &body, sizeof(body), fds, &nfds,
-			     &eof);
-	for (i = 0; i < nfds; i++)
-		close(fds[i]); /* guests never send descriptors */
-	if (eof)
-		return -1;
-	if (len == -EAGAIN)
-		return 0;
-	if (len < 0) {
-		hv_refuse(hv, c->vm, HV_REF_PROTOCOL, "malformed packet (%s)%s",
-			  strerror(-len),
-			  c->joined ? "" : " before HELLO; dropped");
-		return c->joined ? 0 : -1;
-	}
-	if (!c->joined) {
-		if (req.type != NKHV_MSG_HELLO) {
-			hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-				  "request %u before HELLO; dropped", req.type);
-			return -1;
-		}
-		return do_hello(hv, c, &req, &body, len) ? -1 : 0;
-	}
-	if (req.type == NKHV_MSG_HELLO || !body_size(req.type) ||
-	    (size_t)len != body_size(req.type)) {
-		hv_refuse(hv, c->vm, HV_REF_PROTOCOL,
-			  "request type %u with %d bytes of body", req.type,
-			  len);
-		reply(c, &req, -EPROTO, NULL, 0, NULL, 0);
-		return 0;
-	}
-	switch (req.type) {
-	case NKHV_MSG_MAP:
-		do_map(hv, c, &req, &body.map);
-		break;
-	case NKHV_MSG_PMEM_ALLOC:
-	case NKHV_MSG_PDEV_ALLOC:
-	case NKHV_MSG_PXIRQ_ALLOC:
-		do_alloc(hv, c, &req, &body.alloc);
-		break;
-	case NKHV_MSG_XIRQ_SOURCE:
-	case NKHV_MSG_XIRQ_TARGET:
-		do_xirq(hv, c, &req, &body.xirq);
-		break;
-	case NKHV_MSG_SYSCONF:
-		do_sysconf(hv, c, &req, &body.xirq);
-		break;
-	}
-	return 0;
-}
-
-static void accept_vm(struct hv *hv, uint32_t vm)
-{
-	int fd = accept4(hv->vms[vm].listen_fd, NULL, NULL,
-			 SOCK_CLOEXEC | SOCK_NONBLOCK);
-	uint32_t i;
-
-	if (fd < 0)
-		return;
-	for (i = 0; i < HV_MAX_CONNS; i++)
-		if (conns[i].fd < 0)
-			break;
-	if (i == HV_MAX_CONNS ||
-	    hv_epoll_add(hv, fd, hv_ev_data(HV_EV_CONN, i)) < 0) {
-		hv_refuse(hv, vm, HV_REF_PROTOCOL,
-			  "too many connections; dropped");
-		close(fd);
-		return;
-	}
-	conns[i].fd = fd;
-	conns[i].vm = vm;
-	conns[i].joined = false;
-}
-
-/* The status socket: write the JSON document and hang up. */
-static void serve_status(struct hv *hv)
-{
-	struct timeval tv = { .tv_sec = 1 };
-	int fd = accept4(hv->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	char *json;
-	size_t off, len;
-
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	json = hv_status_json(hv);
-	if (json) {
-		len = strlen(json);
-		for (off = 0; off < len;) {
-			ssize_t n =
-				send(fd, json + off, len - off, MSG_NOSIGNAL);
-
-			if (n <= 0)
-				break;
-			off += (size_t)n;
-		}
-		free(json);
-	}
-	close(fd);
 }
 
 int hv_server_run(struct hv *hv)
@@ -444,15 +203,19 @@ int hv_server_run(struct hv *hv)
 
 			switch (kind) {
 			case HV_EV_LISTEN:
-				accept_vm(hv, idx);
+				hv_conn_accept(hv, idx);
 				break;
 			case HV_EV_CONN:
-				if (conns[idx].fd >= 0 &&
-				    conn_serve(hv, &conns[idx]) < 0)
-					conn_close(hv, &conns[idx]);
+				hv_conn_event(hv, idx, evs[i].events);
 				break;
 			case HV_EV_CTL:
-				serve_status(hv);
+				hv_ctl_accept(hv);
+				break;
+			case HV_EV_CTL_CLIENT:
+				hv_ctl_event(hv, idx, evs[i].events);
+				break;
+			case HV_EV_TIMER:
+				timer_tick(hv);
 				break;
 			case HV_EV_SIGNAL:
 				hv_log("signal received, exiting");

@@ -6,6 +6,7 @@
  * (`*_ns`) are nkhv's CLOCK_MONOTONIC in nanoseconds, as its log's.
  */
 #include <jansson.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nk/nkstate.h>
@@ -149,6 +150,34 @@ static json_t *vlink_json(struct hv *hv, uint32_t l)
 	return o;
 }
 
+/* Connections no VM is charged with, and the descriptor budget. */
+static json_t *conns_json(struct hv *hv)
+{
+	const struct hv_conn_stats *st = &hv->cstats;
+	json_t *o = json_object();
+	struct rlimit rl;
+
+	json_object_set_new(o, "unjoined", json_integer(hv_conns_unjoined(hv)));
+	json_object_set_new(o, "hello_timeouts",
+			    json_integer(st->hello_timeouts));
+	json_object_set_new(o, "evicted", json_integer(st->evicted));
+	json_object_set_new(o, "garbage", json_integer(st->garbage));
+	json_object_set_new(o, "accept_failures",
+			    json_integer(st->accept_failures));
+	json_object_set_new(o, "status_served",
+			    json_integer(st->status_served));
+	json_object_set_new(o, "status_dropped",
+			    json_integer(st->status_dropped));
+	json_object_set_new(o, "fd_need",
+			    json_integer((json_int_t)hv_fd_need(&hv->sys)));
+	json_object_set_new(o, "fd_limit",
+			    getrlimit(RLIMIT_NOFILE, &rl) ||
+					    rl.rlim_cur == RLIM_INFINITY ?
+				    json_null() :
+				    json_integer((json_int_t)rl.rlim_cur));
+	return o;
+}
+
 /* The whole status document as a malloc'ed string, or NULL. */
 char *hv_status_json(struct hv *hv)
 {
@@ -166,6 +195,7 @@ char *hv_status_json(struct hv *hv)
 		json_array_append_new(vms, vm_json(hv, i));
 	for (i = 0; i < hv->sys.nvlinks; i++)
 		json_array_append_new(vlinks, vlink_json(hv, i));
+	json_object_set_new(root, "connections", conns_json(hv));
 	json_object_set_new(root, "vms", vms);
 	json_object_set_new(root, "vlinks", vlinks);
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

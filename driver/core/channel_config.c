@@ -37,7 +37,7 @@ static int tok_eq(const char *t, nku32_f n, const char *s)
 	return s[n] == '\0';
 }
 
-/* Decimal or 0x hex number with an optional K or M suffix. */
+/* Decimal or 0x hex number with an optional K, M or G suffix. */
 static int parse_size(const char *t, nku32_f n, nku64_f *out)
 {
 	nku64_f v = 0, mul = 1, base = 10;
@@ -48,6 +48,9 @@ static int parse_size(const char *t, nku32_f n, nku64_f *out)
 		n--;
 	} else if (n && (t[n - 1u] == 'M' || t[n - 1u] == 'm')) {
 		mul = 1024 * 1024;
+		n--;
+	} else if (n && (t[n - 1u] == 'G' || t[n - 1u] == 'g')) {
+		mul = 1024 * 1024 * 1024;
 		n--;
 	} else {
 		/* no suffix: bytes */

@@ -7,7 +7,7 @@
  *
  *	policy=block|drop-new|overwrite-oldest	overflow policy (overwrite-oldest)
  *	record-max=N				largest payload, bytes (1024)
- *	ring=N[K|M]				PMEM for the ring, bytes (64K)
+ *	ring=N[K|M|G]				PMEM for the ring, bytes (64K)
  *	producer=server|client			which end-point produces (server)
  *	dlt-app=ID, dlt-ctx=ID			DLT application and context ids
  *						of the channel's records (1 to 4

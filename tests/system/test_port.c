@@ -494,11 +494,12 @@ static void test_hello_and_alloc(void **state)
 	assert_int_equal(call(&q, NKHV_PORT_CALL_PXIRQ_ALLOC, ab, 2, 2, 1, &v),
 			 0);
 	assert_true(v >= NK_XIRQ_FIRST_DYNAMIC);
-	/* Exhausted: an error, not a refusal. */
+	/* Exhausted: an error, counted against its own budget. */
 	assert_int_equal(
 		call(&q, NKHV_PORT_CALL_PMEM_ALLOC, ab, 9, 1 << 20, 0, &v),
 		-ENOSPC);
-	assert_int_equal(harness_refusals(h, 1, "total"), 0);
+	assert_int_equal(harness_refusals(h, 1, "budget"), 1);
+	assert_int_equal(harness_refusals(h, 1, "total"), 1);
 	assert_int_equal(json_integer_value(json_object_get(
 				 vm_status(h, 1, "port"), "hellos")),
 			 1);

@@ -80,6 +80,35 @@ static void test_good_string(void **state)
 	assert_int_equal(cfg.policy, ED_CFG_DROP_NEW);
 }
 
+/* ring=N[K|M|G]: the documented range 8K .. 1G, nothing outside it. */
+static void test_ring_sizes(void **state)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		unsigned long long size;
+	} t[] = {
+		{ "r,ring=8K", 0, 8192 },    { "r,ring=1G", 0, 1ull << 30 },
+		{ "r,ring=1g", 0, 1ull << 30 }, { "r,ring=1024M", 0, 1ull << 30 },
+		{ "r,ring=2G", -1, 0 },	      { "r,ring=4K", -1, 0 },
+		{ "r,ring=G", -1, 0 },
+	};
+	struct ed_channel_config cfg;
+	char err[600];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = ed_channel_config_parse(t[i].s, NULL, &cfg, err,
+						sizeof(err));
+
+		if (r != t[i].ok)
+			fail_msg("%s: %d (%s)", t[i].s, r, err);
+		if (!r)
+			assert_int_equal(cfg.ring_size, t[i].size);
+	}
+}
+
 /* DLT ids: 1 to 4 of [A-Za-z0-9_-], from either info string. */
 static void test_dlt_ids(void **state)
 {
@@ -111,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_long_item_unterminated),
 		cmocka_unit_test(test_valid_items_unterminated),
 		cmocka_unit_test(test_good_string),
+		cmocka_unit_test(test_ring_sizes),
 		cmocka_unit_test(test_dlt_ids),
 	};
 
