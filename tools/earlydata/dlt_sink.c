@@ -5,7 +5,9 @@
  * has no room for the ring's epoch and sequence numbers, so a journal,
  * FILE.pos, holds them: one JSON line per message written after it,
  * giving the channel, epoch, sequence number (or loss range), producer
- * time and FILE's length after the message. The record is committed only
+ * time and FILE's length after the message. A loss message carries the
+ * time of the channel's previous record (before any: CLOCK_MONOTONIC
+ * when it was read, the producer's clock where --dlt-clock wall holds). The record is committed only
  * after both writes. On start FILE is cut to the length the journal's
  * last line gives (a message written but not journaled was not committed
  * either: the ring offers it again), and the journal tells, per channel,
@@ -130,12 +132,13 @@ static char *journal_text(struct edt_dlt *d, int i, const struct ed_msg *m,
 	json_t *j;
 
 	if (m->kind == ED_MSG_LOSS)
-		j = json_pack("{s:s,s:I,s:{s:I,s:I,s:s},s:I}", "channel",
+		j = json_pack("{s:s,s:I,s:{s:I,s:I,s:s},s:I,s:I}", "channel",
 			      d->sel[i]->cfg.name, "epoch",
 			      (json_int_t)m->epoch, "loss", "first",
 			      (json_int_t)m->loss_first, "count",
 			      (json_int_t)m->loss_count, "reason",
-			      ed_loss_reason_name(m->loss_reason), "end",
+			      ed_loss_reason_name(m->loss_reason), "ts_ns",
+			      (json_int_t)d->last_ts[i], "end",
 			      (json_int_t)d->end);
 	else
 		j = json_pack("{s:s,s:I,s:I,s:I,s:I}", "channel",
@@ -159,6 +162,9 @@ int edt_dlt_put(struct edt_dlt *d, int i, const struct ed_msg *m)
 	size_t n, len;
 	int r = 0;
 
+	/* Before any record of the channel: this machine's clock now. */
+	if (m->kind == ED_MSG_LOSS && !d->last_ts[i])
+		d->last_ts[i] = ed_user_now_ns();
 	if (m->kind == ED_MSG_LOSS)
 		n = ed_dlt_loss(d->buf, ids, &d->clk, d->sel[i]->cfg.name,
 				d->last_ts[i], m->loss_first, m->loss_count,

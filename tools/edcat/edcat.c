@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <earlydata/ed_chardev.h>
@@ -229,7 +230,14 @@ static int put_dlt(struct edcat *e, const struct ed_chr_msg *h,
 {
 	size_t n;
 
+	struct timespec now;
+
 	if (le16toh(h->kind) == ED_CHR_LOSS) {
+		/* Before any record: this VM's clock now (the docs say). */
+		if (!e->last_ts && !clock_gettime(CLOCK_MONOTONIC, &now))
+			e->last_ts = (unsigned long long)now.tv_sec *
+					     1000000000u +
+				     (unsigned long long)now.tv_nsec;
 		n = ed_dlt_loss(e->dlt_buf, &e->ids, &e->clk, e->info.name,
 				e->last_ts, le64toh(h->seq), le64toh(h->lost),
 				loss_reason(le16toh(h->type)),
