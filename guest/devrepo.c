@@ -106,7 +106,7 @@ NkPhAddr nkddi_op_dev_alloc(NkPhSize size)
 	if (repo_open()) {
 		p = nkhv_repo_alloc(&repo, size);
 		if (!p)
-			nkddi_set_error("dev_alloc: %llu bytes: repository full",
+			nkddi_set_error("dev_alloc: no room for %llu bytes",
 					(unsigned long long)size);
 	}
 	pthread_mutex_unlock(&repo_lock);

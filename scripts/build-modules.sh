@@ -81,7 +81,8 @@ src=$root
 if [ "$arch" != amd64 ]; then
 	src=$out/src
 	for d in include/nk include/nkhv include/nkddi include/earlydata \
-		driver/core driver/kernel guest/linux guest/linux/test; do
+		driver/core driver/kernel guest/linux guest/linux/test \
+		tests/nkddi tests/compat; do
 		mkdir -p "$src/$d"
 		for f in "$root/$d"/*.[ch] "$root/$d"/Kbuild "$root/$d"/Makefile; do
 			[ -f "$f" ] || continue
@@ -111,7 +112,9 @@ if [ -f "$nkddi/Kbuild" ]; then
 	symvers=$nkddi/Module.symvers
 fi
 kbuild "$src/driver/kernel" ${symvers:+KBUILD_EXTRA_SYMBOLS="$symvers"}
-# The provider's own checks (nk_selftest.ko), run by tests/vm/test_vm.sh.
+# The provider's own checks (nk_selftest.ko, with the NKDDI conformance
+# suite), run by tests/vm/test_vm.sh, and nk_compat.ko, the VLX-style
+# drivers of tests/compat/ built as a module (a compile check).
 if [ -f "$nkddi/test/Kbuild" ]; then
 	kbuild "$nkddi/test" KBUILD_EXTRA_SYMBOLS="$symvers"
 fi

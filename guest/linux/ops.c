@@ -14,6 +14,7 @@
 #include <linux/export.h>
 
 #include "nkddi.h"
+#include "ops.h"
 
 static NkOsId nkddi_op_id_get(void)
 {
@@ -179,7 +180,7 @@ static void nkddi_op_atomic_clear(volatile nku32_f *mask, nku32_f clear)
 
 static nku32_f nkddi_op_clear_and_test(volatile nku32_f *mask, nku32_f clear)
 {
-	return nkddi_atomic_update(mask, NKDDI_ANDNOT, clear) != 0;
+	return nkddi_atomic_update(mask, NKDDI_ANDNOT, clear);
 }
 
 static void nkddi_op_atomic_add(volatile nku32_f *ptr, nku32_f val)
@@ -194,31 +195,67 @@ static void nkddi_op_atomic_sub(volatile nku32_f *ptr, nku32_f val)
 
 static nku32_f nkddi_op_sub_and_test(volatile nku32_f *ptr, nku32_f val)
 {
-	return nkddi_atomic_update(ptr, NKDDI_SUB, val) != 0;
+	return nkddi_atomic_update(ptr, NKDDI_SUB, val);
 }
 
+/* In VLX's order (include/nk/nk.h). */
 NkDevOps nkops = {
 	.nk_version = NK_VERSION_CURRENT,
+	.nk_dev_lookup_by_class = nkddi_op_dev_lookup_by_class,
+	.nk_dev_lookup_by_type = nkddi_op_dev_lookup_by_type,
+	.nk_dev_alloc = nkddi_op_dev_alloc,
+	.nk_dev_add = nkddi_op_dev_add,
 	.nk_id_get = nkddi_op_id_get,
 	.nk_last_id_get = nkddi_op_last_id_get,
+	.nk_running_ids_get = nkddi_op_running_ids_get,
 	.nk_ptov = nkddi_op_ptov,
 	.nk_vtop = nkddi_op_vtop,
-	.nk_mem_map = nkddi_op_mem_map,
-	.nk_mem_unmap = nkddi_op_mem_unmap,
-	.nk_vlink_lookup = nkddi_op_vlink_lookup,
-	.nk_pmem_alloc = nkddi_op_pmem_alloc,
-	.nk_pdev_alloc = nkddi_op_pdev_alloc,
-	.nk_pxirq_alloc = nkddi_op_pxirq_alloc,
+	.nk_vex_mask = nkddi_op_vex_mask,
+	.nk_vex_addr = nkddi_op_vex_addr,
+	.nk_xirq_alloc = nkddi_op_xirq_alloc,
 	.nk_xirq_attach = nkddi_op_xirq_attach,
-	.nk_xirq_detach = nkddi_op_xirq_detach,
 	.nk_xirq_mask = nkddi_op_xirq_mask,
 	.nk_xirq_unmask = nkddi_op_xirq_unmask,
+	.nk_xirq_detach = nkddi_op_xirq_detach,
 	.nk_xirq_trigger = nkddi_op_xirq_trigger,
-	.nk_atomic_set = nkddi_op_atomic_set,
+	.nk_mask2bit = nkddi_op_mask2bit,
+	.nk_bit2mask = nkddi_op_bit2mask,
 	.nk_atomic_clear = nkddi_op_atomic_clear,
 	.nk_clear_and_test = nkddi_op_clear_and_test,
-	.nk_atomic_add = nkddi_op_atomic_add,
+	.nk_atomic_set = nkddi_op_atomic_set,
 	.nk_atomic_sub = nkddi_op_atomic_sub,
 	.nk_sub_and_test = nkddi_op_sub_and_test,
+	.nk_atomic_add = nkddi_op_atomic_add,
+	.nk_mem_map = nkddi_op_mem_map,
+	.nk_mem_unmap = nkddi_op_mem_unmap,
+	.nk_cpu_id_get = nkddi_op_cpu_id_get,
+	.nk_xvex_post = nkddi_op_xvex_post,
+	.nk_local_xirq_post = nkddi_op_xirq_trigger,
+	.nk_xirq_attach_masked = nkddi_op_xirq_attach,
+	.nk_scheduler = nkddi_op_scheduler,
+	.nk_stop = nkddi_op_stop,
+	.nk_start = nkddi_op_start,
+	.nk_suspend = nkddi_op_suspend,
+	.nk_resume = nkddi_op_resume,
+	.nk_machine_addr = nkddi_op_machine_addr,
+	.nk_log_buffer = nkddi_op_log_buffer,
+	.nk_log_guests = nkddi_op_log_guests,
+	.nk_log_events = nkddi_op_log_events,
+	.nk_cmdline_get = nkddi_op_cmdline_get,
+	.nk_vlink_lookup = nkddi_op_vlink_lookup,
+	.nk_pdev_alloc = nkddi_op_pdev_alloc,
+	.nk_pmem_alloc = nkddi_op_pmem_alloc,
+	.nk_pxirq_alloc = nkddi_op_pxirq_alloc,
+	.nk_mem_copy_to = nkddi_op_mem_copy_to,
+	.nk_mem_copy_from = nkddi_op_mem_copy_from,
+	.nk_mem_map_sync = nkddi_op_mem_map_sync,
+	.nk_mem_unmap_sync = nkddi_op_mem_unmap,
+	.nk_cache_sync = nkddi_op_cache_sync,
+	.nk_info = nkddi_op_info,
+	.nk_xirq_affinity = nkddi_op_xirq_affinity,
+	.nk_balloon_ctrl = nkddi_op_balloon_ctrl,
+	.nk_prop_set = nkddi_op_prop_set,
+	.nk_prop_get = nkddi_op_prop_get,
+	.nk_prop_enum = nkddi_op_prop_enum,
 };
 EXPORT_SYMBOL(nkops);

@@ -11,7 +11,8 @@
 typedef __UINT8_TYPE__ nku8_f;
 typedef __UINT16_TYPE__ nku16_f;
 typedef __UINT32_TYPE__ nku32_f;
-typedef __UINT64_TYPE__ nku64_f;
+/* 8-byte aligned also where the ABI aligns it to 4 (i386). */
+typedef __UINT64_TYPE__ nku64_f __attribute__((aligned(8)));
 
 typedef nku64_f NkPhAddr; /* guest-physical address */
 typedef nku64_f NkPhSize; /* size of a guest-physical range */

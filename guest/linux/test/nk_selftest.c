@@ -6,7 +6,9 @@
  * triggers an XIRQ of its own VM and checks delivery, several handlers,
  * mask/unmask, detach (also from a handler), the labelled allocations,
  * the address translations and their refusals, and the atomics on shared
- * memory. The load fails, naming the first failed check, if any fails.
+ * memory; then the NKDDI conformance suite (tests/nkddi/nk_conform.h),
+ * the same checks libnkddi passes in a process VM. The load fails, naming
+ * the first failed check, if any fails.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,6 +19,8 @@
 #include <linux/wait.h>
 
 #include <nk/nkern.h>
+
+#include "nk_conform.h"
 
 static char *vlink = "pingpong";
 module_param(vlink, charp, 0444);
@@ -108,13 +112,13 @@ static int st_run(void)
 	CHECK(*w == 0x11);
 	nkops.nk_atomic_clear(w, 0x01);
 	CHECK(*w == 0x10);
-	CHECK(nkops.nk_clear_and_test(w, 0x00) && *w == 0x10);
+	CHECK(nkops.nk_clear_and_test(w, 0x00) == 0x10 && *w == 0x10);
 	CHECK(!nkops.nk_clear_and_test(w, 0x10) && *w == 0);
 	nkops.nk_atomic_add(w, 5);
 	CHECK(*w == 5);
 	nkops.nk_atomic_sub(w, 2);
 	CHECK(*w == 3);
-	CHECK(nkops.nk_sub_and_test(w, 1) && *w == 2);
+	CHECK(nkops.nk_sub_and_test(w, 1) == 2 && *w == 2);
 	CHECK(!nkops.nk_sub_and_test(w, 2) && *w == 0);
 
 	/* An XIRQ of our own VM on this vlink: the label the peer uses. */
@@ -173,9 +177,29 @@ static int st_run(void)
 	return 0;
 }
 
+static void st_sleep_ms(unsigned int ms)
+{
+	msleep(ms);
+}
+
+static void st_report(int line, const char *what)
+{
+	pr_err("conformance check failed (nk_conform.h:%d): %s\n", line, what);
+}
+
+/* The provider's own checks, then the NKDDI conformance suite. */
 static int __init st_init(void)
 {
-	return st_run();
+	struct nkc_env env = { .sleep_ms = st_sleep_ms, .report = st_report };
+	int err = st_run();
+
+	if (err)
+		return err;
+	env.vlink = vlink;
+	if (nkc_run(&env))
+		return -EINVAL;
+	pr_info("conformance: %u checks passed\n", env.checks);
+	return 0;
 }
 
 static void __exit st_exit(void)
