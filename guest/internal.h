@@ -42,6 +42,10 @@ void nkddi_set_error(const char *fmt, ...)
 int nkddi_rpc(uint16_t type, const void *req, size_t req_len, void *rep,
 	      size_t rep_len, int *fd);
 
+/* watch.c: nkhv's end of the VM socket */
+int nkddi_watch_start(int sock);
+void nkddi_mark_hv_lost(void);
+
 /* memory.c */
 int nkddi_mem_add(uint64_t base, uint64_t size, int fd, uint8_t **map);
 void *nkddi_mem_ptov(uint64_t paddr, uint64_t size);

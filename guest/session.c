@@ -59,6 +59,8 @@ int nkddi_rpc(uint16_t type, const void *req, size_t req_len, void *rep,
 	if (n >= 0 && eof)
 		n = -ECONNRESET;
 	if (n < 0) {
+		if (n == -ECONNRESET || n == -EPIPE)
+			nkddi_mark_hv_lost();
 		nkddi_set_error("nkhv connection lost: %s", strerror(-n));
 		return n;
 	}
@@ -165,6 +167,8 @@ static int join_locked(const char *path)
 	close(fds[0]);
 	if (!n)
 		n = nkddi_xirq_start();
+	if (!n)
+		n = nkddi_watch_start(sock);
 	if (n) {
 		close(sock);
 		nkddi_set_error("joining %s: %s", path, strerror(-n));

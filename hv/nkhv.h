@@ -197,6 +197,7 @@ struct hv {
 	struct hv_conn_stats cstats;
 	int timer_fd;
 	int spare_fd; /* given up to accept and drop on EMFILE */
+	bool accept_paused; /* out of descriptors: listening resumes at a tick */
 	bool verbose;
 };
 

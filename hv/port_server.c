@@ -236,8 +236,7 @@ static void accept_region(struct hv *hv, uint32_t vm, uint32_t n, int sock)
 
 static void ivs_accept(struct hv *hv, uint32_t vm, uint32_t n)
 {
-	int sock = accept4(hv->vms[vm].port.listen_fd[n], NULL, NULL,
-			   SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int sock = hv_accept(hv, hv->vms[vm].port.listen_fd[n]);
 
 	if (sock < 0)
 		return;

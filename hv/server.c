@@ -60,11 +60,35 @@ int hv_epoll_mod(struct hv *hv, int fd, uint32_t events, uint64_t data)
 	return epoll_ctl(hv->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* Stop or resume waking up for new connections on every socket. */
+static void listeners_watch(struct hv *hv, bool on)
+{
+	uint32_t ev = on ? EPOLLIN : 0, i, n;
+
+	hv->accept_paused = !on;
+	for (i = 0; i < hv->sys.nvms; i++) {
+		struct hv_port *p = &hv->vms[i].port;
+
+		if (hv->vms[i].listen_fd >= 0)
+			hv_epoll_mod(hv, hv->vms[i].listen_fd, ev,
+				     hv_ev_data(HV_EV_LISTEN, i));
+		for (n = 0; n < NKHV_PORT_REGIONS; n++)
+			if (hv->sys.vms[i].kind == NKHV_VM_LINUX &&
+			    n < p->nregions && p->listen_fd[n] >= 0)
+				hv_epoll_mod(hv, p->listen_fd[n], ev,
+					     hv_ev_data(HV_EV_IVS_LISTEN,
+							i << 8 | n));
+	}
+	if (hv->ctl_fd >= 0)
+		hv_epoll_mod(hv, hv->ctl_fd, ev, hv_ev_data(HV_EV_CTL, 0));
+}
+
 /*
  * Accept a connection on `listen_fd` (non-blocking, close-on-exec), or
  * return -1. Out of descriptors (EMFILE/ENFILE), the connection is
  * accepted with the spare descriptor and closed at once: left pending,
- * it would wake the level-triggered loop again and again.
+ * it would wake the level-triggered loop again and again. When even that
+ * fails, nkhv stops listening until the next tick (HV_TICK_NS).
  */
 int hv_accept(struct hv *hv, int listen_fd)
 {
@@ -79,6 +103,7 @@ int hv_accept(struct hv *hv, int listen_fd)
 		       "(%llu so far)",
 		       strerror(errno),
 		       (unsigned long long)hv->cstats.accept_failures);
+	fd = -1;
 	if (hv->spare_fd >= 0) {
 		close(hv->spare_fd);
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -86,6 +111,8 @@ int hv_accept(struct hv *hv, int listen_fd)
 			close(fd);
 		hv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
+	if (fd < 0 || hv->spare_fd < 0)
+		listeners_watch(hv, false);
 	return -1;
 }
 
@@ -111,6 +138,11 @@ static void timer_tick(struct hv *hv)
 		return;
 	hv_conns_tick(hv, now);
 	hv_ctl_tick(hv, now);
+	if (hv->accept_paused) {
+		if (hv->spare_fd < 0)
+			hv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		listeners_watch(hv, true);
+	}
 }
 
 int hv_server_open(struct hv *hv)

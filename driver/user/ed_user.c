@@ -215,7 +215,8 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 		}
 	}
 	pthread_mutex_lock(&wait_lock);
-	while (!(got = pending(ch, events)) && r != ETIMEDOUT)
+	while (!(got = pending(ch, events)) && r != ETIMEDOUT &&
+	       !((events & ED_EV_LINK) && nkddi_hv_lost()))
 		r = ch && !taken[ch->index] ? take_xirq(ch, &dl, timeout_ms) :
 					      cond_sleep(&dl, timeout_ms);
 	if (ch)
@@ -224,6 +225,8 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 		for (i = 0; i < ED_MAX_CHANNELS; i++)
 			posted[i] &= ~events;
 	pthread_mutex_unlock(&wait_lock);
+	if (!got && (events & ED_EV_LINK) && nkddi_hv_lost())
+		got = ED_EV_LINK;
 	return got;
 }
 
@@ -256,6 +259,8 @@ int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 	int r;
 
 	for (;;) {
+		if (nkddi_hv_lost())
+			return -ED_USER_EHVLOST;
 		r = ed_write(ch, type, buf, len, seq);
 		if (r != -ED_EAGAIN || !timeout_ms)
 			return r;
@@ -293,6 +298,8 @@ int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 			continue; /* reported and resynchronised: once more */
 		if (r != ED_MSG_NONE && r != -ED_EAGAIN && r != -ED_EPROTO)
 			return r;
+		if (nkddi_hv_lost())
+			return -ED_USER_EHVLOST;
 		if (!timeout_ms)
 			return r == -ED_EPROTO ? r : ED_MSG_NONE;
 		if (!deadline)

@@ -10,6 +10,14 @@
 
 #include <earlydata/earlydata.h>
 
+/*
+ * nkhv is gone (nkddi_hv_lost()): ed_user_write() returns -ED_USER_EHVLOST
+ * at once, ed_user_next() once nothing is left to read, ed_user_wait()
+ * returns ED_EV_LINK. The ring stays mapped, but no peer hears of
+ * anything any more: a program should say so and stop.
+ */
+#define ED_USER_EHVLOST 67 /* ENOLINK */
+
 /* Called for every fault the driver detects (default: print to stderr). */
 typedef void (*ed_user_fault_fn)(struct ed_channel *ch,
 				 const struct ed_fault *f);

@@ -36,6 +36,14 @@ int nkddi_joined(void);
 const char *nkddi_vm_name(void);
 
 /*
+ * Nonzero once nkhv is gone (its end of the VM socket closed: it exited or
+ * was killed). This VM's SYSCONF is raised when that happens, so drivers
+ * see it in their SYSCONF handler; mapped memory stays readable, but no
+ * request, trigger or state change reaches nkhv or a peer any more.
+ */
+int nkddi_hv_lost(void);
+
+/*
  * Why the last failed `nkops` call of this thread failed, as a sentence
  * ("" if none failed yet). Failures are NULL or 0 results, and for void
  * calls such as nk_xirq_trigger() a refusal that has no return value.

@@ -378,6 +378,10 @@ static int step(struct cons_state *cs, int i)
 		return 2; /* faulted: wait for the next event */
 	if (r == ED_MSG_NONE || r == -ED_EAGAIN)
 		return 0;
+	if (r == -ED_USER_EHVLOST) {
+		edt_hv_lost();
+		return -1;
+	}
 	if (r < 0) {
 		fprintf(stderr, "earlydata: channel %s: read failed (%d)\n",
 			ch->cfg.name, r);

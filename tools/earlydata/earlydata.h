@@ -60,6 +60,9 @@ void edt_dlt_close(struct edt_dlt *d);
 /* Storage time offset of --dlt-clock SPEC; -1 if SPEC is not valid. */
 int edt_dlt_clock(const char *spec, long long *offset_ns);
 
+/* Say that nkhv is gone (the program then stops with status 1). */
+void edt_hv_lost(void);
+
 /* Join the VM and start the driver; resolve --channel names with role. */
 int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel);
 

@@ -12,6 +12,8 @@
 
 #include <earlydata/ed_generate.h>
 
+#include <nkddi/nkddi.h>
+
 #include "earlydata.h"
 
 struct prod_state {
@@ -38,6 +40,10 @@ static int put(struct prod_state *ps, struct ed_channel *ch, int type,
 	if (r == -ED_ENOSPC) {
 		ps->dropped++;
 		return 0;
+	}
+	if (r == -ED_USER_EHVLOST) {
+		edt_hv_lost();
+		return -1;
 	}
 	if (r) {
 		fprintf(stderr, "earlydata: channel %s: write failed (%d)\n",
@@ -181,8 +187,12 @@ int edt_produce(struct edt_opts *o)
 		"earlydata: VM %u produced %llu records (%llu dropped, %llu "
 		"refused)\n",
 		o->vm, ps.written, ps.dropped, ps.failed);
-	while (o->linger && !r)
-		pause();
+	while (o->linger && !r && !nkddi_hv_lost())
+		ed_user_wait(NULL, ED_EV_LINK, -1);
+	if (o->linger && !r) {
+		edt_hv_lost();
+		r = 1;
+	}
 	edt_stat_stop();
 	ed_exit();
 	return r || ps.failed ? 1 : 0;

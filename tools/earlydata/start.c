@@ -13,6 +13,17 @@ static const char *role_name(int role)
 	return role == ED_PRODUCER ? "producer" : "consumer";
 }
 
+void edt_hv_lost(void)
+{
+	static int said;
+
+	if (!said++)
+		fprintf(stderr,
+			"earlydata: nkhv is gone (it closed this VM's socket: "
+			"it exited or was killed); nothing reaches the peer "
+			"any more, stopping\n");
+}
+
 int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel)
 {
 	char err[256];
