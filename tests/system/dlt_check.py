@@ -9,9 +9,13 @@
                                           in order, with its text, its
                                           timestamp (0.1 ms) and its
                                           storage time (--dlt-clock uptime)
-  dlt_check.py once FILE.csv N            the records are the generated
-                                          payloads n = 0..N-1, each once,
-                                          in order
+  dlt_check.py once FILE.csv N [CTID]     the records (of context CTID)
+                                          are the generated payloads
+                                          n = 0..N-1, each once, in order
+  dlt_check.py predates FILE.csv CTID TEXT the first message of context
+                                          CTID has a time stamp at least
+                                          0.5 s before the first message
+                                          containing TEXT
   dlt_check.py losses FILE.csv N REASON   generated records and warnings
                                           "lost K records, seq A..B
                                           (REASON)" account for n = 0..N-1
@@ -67,12 +71,24 @@ def generated(g):
     return int(m.group(1)) if m else None
 
 
-def once(csv_path, n):
-    ns = [generated(g) for g in rows(csv_path)]
+def once(csv_path, n, ctid=None):
+    ns = [generated(g) for g in rows(csv_path)
+          if ctid is None or g["Ctid"] == ctid]
     if ns != list(range(n)):
         dups = len(ns) - len(set(ns))
         fail("%d messages (%d duplicated), not n = 0..%d in order" %
              (len(ns), dups, n - 1))
+
+
+def predates(csv_path, ctid, text):
+    got = rows(csv_path)
+    first = next((g for g in got if g["Ctid"] == ctid), None)
+    mark = next((g for g in got if text in g["Payload"]), None)
+    if not first or not mark:
+        fail("no message of context %s, or none saying %r" % (ctid, text))
+    a, b = float(first["Timestamp"]), float(mark["Timestamp"])
+    if not a + 0.5 <= b:
+        fail("first %s message at %.4f s, %r at %.4f s" % (ctid, a, text, b))
 
 
 def losses(csv_path, n, reason):
@@ -109,7 +125,10 @@ def main():
     elif cmd == "stamps":
         stamps(sys.argv[2], sys.argv[3])
     elif cmd == "once":
-        once(sys.argv[2], int(sys.argv[3]))
+        once(sys.argv[2], int(sys.argv[3]),
+             sys.argv[4] if len(sys.argv) > 4 else None)
+    elif cmd == "predates":
+        predates(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "losses":
         losses(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:

@@ -5,7 +5,8 @@
 # loss warnings in place, pass-through messages, a hostile record stream;
 # `earlydata dlt-forward` into a real dlt-daemon, read back with
 # dlt-receive, across a daemon restart (when the tool was built).
-# Usage: test_dlt.sh BUILD_DIR SRC_DIR      Environment: ONLY=NAME...
+# Usage: test_dlt.sh BUILD_DIR SRC_DIR
+# Environment: ONLY=NAME... (these tests), KEEP=1 (keep the files), SEED.
 set -uo pipefail
 B=$1
 S=$2
@@ -18,6 +19,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/ed-dlt.XXXXXX")
 R=$W/run
 NKHV_PID=
 DAEMON_PID=
+RECEIVE_PID=
 passed=0
 failed=0
 export TZ=UTC QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$W
@@ -27,6 +29,7 @@ for t in dlt-convert dlt-viewer; do
 done
 
 cleanup() {
+	[ -n "${KEEP:-}" ] && { stop_all; echo "test_dlt: kept $W"; return; }
 	stop_all
 	rm -rf "$W"
 }
@@ -35,6 +38,8 @@ trap cleanup EXIT
 stop_all() {
 	pkill -KILL -f "$ED --run-dir $R" 2>/dev/null
 	pkill -KILL -f "$RECS $R" 2>/dev/null
+	[ -n "$RECEIVE_PID" ] && kill "$RECEIVE_PID" 2>/dev/null
+	RECEIVE_PID=
 	stop_daemon
 	[ -n "$NKHV_PID" ] && kill "$NKHV_PID" 2>/dev/null && wait "$NKHV_PID" 2>/dev/null
 	NKHV_PID=
@@ -106,7 +111,7 @@ t_milestones() {
 	# Default ids: application EDAT, context the channel's name.
 	echo '{"channel":"lossy","data":"x"}' | ed produce --vm 1 --channel lossy 2>/dev/null || return 1
 	ed consume --vm 2 --channel lossy --dlt "$W/d.dlt" 2>/dev/null || return 1
-	dlt-convert -a "$W/d.dlt" | grep -q "ECU1 EDAT loss log info V 1 \[x\]" ||
+	grep -q "ECU1 EDAT loss log info V 1 \[x\]" <(dlt-convert -a "$W/d.dlt" 2>/dev/null) ||
 		{ dlt-convert -a "$W/d.dlt"; return 1; }
 }
 
@@ -119,7 +124,7 @@ t_overflow() {
 	viewer_csv "$W/o.dlt" "$W/o.csv" || return 1
 	out=$(python3 "$CHECK" losses "$W/o.csv" 400 dropped) || { echo "     $out"; return 1; }
 	echo "     $out"
-	dlt-convert -a "$W/o.dlt" | grep -q "ECU1 EDAT loss log warn V 1 \[earlydata: channel lossy lost" ||
+	grep -q "ECU1 EDAT loss log warn V 1 \[earlydata: channel lossy lost" <(dlt-convert -a "$W/o.dlt" 2>/dev/null) ||
 		{ echo "     dlt-convert shows no loss warning"; return 1; }
 }
 
@@ -195,15 +200,24 @@ t_hostile() {
 	grep -q "RTOS RTOS LOG- log info V 1 \[well formed\]" "$W/convert.txt" || return 1
 }
 
-start_daemon() { # a dlt-daemon of our own: its FIFO dir and TCP port
-	dlt-daemon -t "$W/dltfifo" -p "$DLT_PORT" >>"$W/daemon.log" 2>&1 &
+# A dlt-daemon of our own: its configuration, FIFO directory, control
+# socket and port, nothing in /tmp. The contexts' level is verbose, so
+# that it lets every record through.
+DAEMONS=0
+start_daemon() {
+	DAEMONS=$((DAEMONS + 1))
+	DAEMON_LOG=$W/daemon$DAEMONS.log
+	mkdir -p "$W/dltstore"
+	cat >"$W/dlt.conf" <<-EOF
+		SendContextRegistration = 1
+		PersistanceStoragePath = $W/dltstore
+		ContextLogLevel = 6
+		ControlSocketPath = $W/dlt-ctrl.sock
+	EOF
+	dlt-daemon -c "$W/dlt.conf" -t "$W/dltfifo" -p "$DLT_PORT" >"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	local i
-	for i in $(seq 200); do
-		[ -p "$W/dltfifo/dlt" ] && return 0
-		sleep 0.05
-	done
-	echo "     dlt-daemon did not start"; return 1
+	wait_until grep -q "Activate connection type: 6" "$DAEMON_LOG" ||
+		{ echo "     dlt-daemon did not start: $(tail -n 3 "$DAEMON_LOG")"; return 1; }
 }
 
 stop_daemon() {
@@ -211,23 +225,65 @@ stop_daemon() {
 	DAEMON_PID=
 }
 
-# dlt-forward: backlog then live records into a running dlt-daemon, the
-# producer's time stamps kept, nothing lost across a daemon restart.
+# A dlt-receive of our daemon writing FILE, once it is connected.
+start_receive() {
+	dlt-receive -o "$1" -p "$DLT_PORT" localhost >/dev/null 2>&1 &
+	RECEIVE_PID=$!
+	wait_until grep -q "Switched to send direct state" "$DAEMON_LOG"
+}
+
+wait_until() { # up to 20 s
+	local i
+	for i in $(seq 400); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Records VM 2's earlydata process has taken from channel fwd.
+fwd_taken() {
+	"$ED" --run-dir "$R" stat --vm 2 --json 2>/dev/null |
+		"$B/tests/system/json_get" channel=fwd.records 2>/dev/null
+}
+
+fwd_at_least() { local v; v=$(fwd_taken); [ -n "$v" ] && [ "$v" -ge "$1" ]; }
+
+# dlt-forward: the backlog then live records into a running dlt-daemon,
+# the producer's time stamps kept, nothing lost across a daemon restart.
 t_forward() {
-	local f r1 r2
-	[ -x "$ED" ] && "$ED" dlt-forward --help >/dev/null 2>&1 || { echo "     skipped: built without libdlt"; return 0; }
+	local f p r n=800
+	ldd "$ED" | grep -q libdlt || { echo "     skipped: earlydata built without libdlt"; return 0; }
 	DLT_PORT=$((20000 + RANDOM % 20000))
 	mkdir -p "$W/dltfifo"
 	start_nkhv || return 1
-	ed produce --vm 1 --channel boot --generate 200 2>/dev/null || return 1
+	# 200 records a second for 4 s: the first second is the backlog.
+	"$ED" --run-dir "$R" produce --vm 1 --channel fwd --generate $n --rate 200 2>/dev/null &
+	p=$!
+	sleep 1
 	start_daemon || return 1
-	dlt-receive -o "$W/f1.dlt" -p "$DLT_PORT" localhost >/dev/null 2>&1 &
-	r1=$!
-	sleep 0.5
-	DLT_PIPE_DIR=$W/dltfifo "$ED" --run-dir "$R" dlt-forward --vm 2 --channel boot 2>"$W/fwd.log" &
+	start_receive "$W/f1.dlt" || { echo "     dlt-receive did not connect"; return 1; }
+	DLT_PIPE_DIR=$W/dltfifo "$ED" --run-dir "$R" dlt-forward --vm 2 --channel fwd >"$W/fwd.out" 2>"$W/fwd.log" &
 	f=$!
-	"$ED" --run-dir "$R" produce --vm 1 --channel boot --generate 300 --rate 200 2>/dev/null
-	return 0
+	wait_until fwd_at_least 300 || { echo "     nothing forwarded: $(cat "$W/fwd.log")"; kill $f; return 1; }
+	# The daemon restarts mid-stream.
+	stop_daemon
+	kill $RECEIVE_PID 2>/dev/null; wait $RECEIVE_PID 2>/dev/null
+	sleep 0.3
+	start_daemon || return 1
+	start_receive "$W/f2.dlt" || { echo "     dlt-receive did not connect again"; return 1; }
+	wait $p || return 1
+	wait_until fwd_at_least $n || { echo "     forwarded $(fwd_taken) of $n: $(cat "$W/fwd.log")"; kill $f; return 1; }
+	sleep 0.5 # the daemon sends the last ones on
+	kill -TERM $f; wait $f || { cat "$W/fwd.log"; return 1; }
+	kill $RECEIVE_PID 2>/dev/null; wait $RECEIVE_PID 2>/dev/null
+	stop_daemon
+	cat "$W/f1.dlt" "$W/f2.dlt" >"$W/f.dlt"
+	viewer_csv "$W/f.dlt" "$W/f.csv" || return 1
+	python3 "$CHECK" once "$W/f.csv" $n FWD || return 1
+	python3 "$CHECK" predates "$W/f.csv" FWD "ApplicationID 'RTOS' registered" || return 1
+	grep -q " RTOS FWD- log info V 1 \[{\"ch\":\"fwd\",\"n\":0," <(dlt-convert -a "$W/f.dlt" 2>/dev/null) ||
+		{ echo "     dlt-convert does not show the first record"; return 1; }
 }
 
 run() {
@@ -240,5 +296,6 @@ run overflow t_overflow
 run restart t_restart
 run passthrough t_passthrough
 run hostile t_hostile
+run forward t_forward
 echo "DLT tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -25,6 +25,7 @@ struct edt_opts {
 	const char *dlt; /* --dlt FILE: DLT storage file, exactly once */
 	const char *dlt_ecu; /* --dlt-ecu ID */
 	const char *dlt_clock; /* --dlt-clock wall|uptime|SECONDS */
+	const char *dlt_app; /* --dlt-app ID (dlt-forward) */
 };
 
 /* Where a file's stream of a channel ends: records of epoch below next. */
@@ -68,6 +69,8 @@ int edt_start(struct edt_opts *o, int role, struct ed_channel **sel, int *nsel);
 
 int edt_produce(struct edt_opts *o);
 int edt_consume(struct edt_opts *o);
+/* Forward to a running dlt-daemon through libdlt (forward.c). */
+int edt_dlt_forward(struct edt_opts *o);
 int edt_stat(struct edt_opts *o);
 
 /* Serve this process's channel statistics on DIR/earlydata-vm<ID>.sock. */

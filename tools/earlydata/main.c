@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"      --output appends JSON lines to FILE exactly once, across\n"
 		"      restarts of this command; --dlt appends DLT messages\n"
 		"      to a DLT storage file, exactly once too\n"
+		"  dlt-forward --vm ID --channel NAME... [--dlt-app ID]\n"
+		"      the backlog, then live records, into a running\n"
+		"      dlt-daemon (libdlt), with the producer's time stamps\n"
 		"  stat [--json]\n"
 		"      per channel: records, bytes, backlog, losses, XIRQs sent\n"
 		"      and suppressed, faults, link state\n"
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 		{ "dlt", required_argument, 0, 'D' },
 		{ "dlt-ecu", required_argument, 0, 'E' },
 		{ "dlt-clock", required_argument, 0, 'C' },
+		{ "dlt-app", required_argument, 0, 'A' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -148,6 +152,16 @@ int main(int argc, char **argv)
 			}
 			o.dlt_ecu = optarg;
 			break;
+		case 'A':
+			if (!*optarg || strlen(optarg) > 4) {
+				fprintf(stderr,
+					"earlydata: --dlt-app '%s': 1 to 4 "
+					"characters\n",
+					optarg);
+				return 2;
+			}
+			o.dlt_app = optarg;
+			break;
 		case 'C': {
 			long long off;
 
@@ -188,6 +202,15 @@ int main(int argc, char **argv)
 		return edt_consume(&o);
 	if (!strcmp(cmd, "stat"))
 		return edt_stat(&o);
+	if (!strcmp(cmd, "dlt-forward")) {
+#ifdef EDT_HAVE_LIBDLT
+		return edt_dlt_forward(&o);
+#else
+		fprintf(stderr, "earlydata: dlt-forward: built without libdlt "
+				"(libdlt-dev)\n");
+		return 2;
+#endif
+	}
 	fprintf(stderr, "earlydata: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
