@@ -15,14 +15,25 @@
 set -euo pipefail
 bin=$1
 run=$2
-ed="$bin/tools/earlydata/earlydata --run-dir $run"
+# BUILD_DIR is a build tree, or the directory of the installed programs
+# (/usr/bin: the DLT file then goes to the current directory); the system
+# is the idcevo.dts next to this script.
+here=$(cd "$(dirname "$0")" && pwd)
+hv_bin=$bin/hv/nkhv
+ed_bin=$bin/tools/earlydata/earlydata
+if [ ! -x "$hv_bin" ]; then
+	hv_bin=$bin/nkhv
+	ed_bin=$bin/earlydata
+	DEMO_DLT=${DEMO_DLT:-$PWD/boot.dlt}
+fi
+ed="$ed_bin --run-dir $run"
 out=$run/linux-received.jsonl
 signals=${DEMO_SIGNALS:-400}
 dlt=${DEMO_DLT:-$bin/boot.dlt}
 rm -f "$dlt" "$dlt.pos"
 
 echo "== earlydata: RTOS VM 1 produces from boot, Linux VM 2 boots later"
-"$bin/hv/nkhv" --run-dir "$run" examples/idcevo.dts 2>"$run.nkhv.log" &
+"$hv_bin" --run-dir "$run" "$here/idcevo.dts" 2>"$run.nkhv.log" &
 nkhv=$!
 trap 'kill $nkhv 2>/dev/null; wait 2>/dev/null; rm -f "$run.nkhv.log"' EXIT
 for _ in $(seq 100); do [ -S "$run/nkhv.sock" ] && break; sleep 0.05; done

@@ -26,7 +26,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nkhv [--run-dir DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb\n"
-		"  --run-dir DIR  sockets go here (default: $NKHV_RUN_DIR or %s)\n",
+		"  --run-dir DIR  sockets go here (default: $NKHV_RUN_DIR or %s)\n"
+		"  --verbose      log more\n"
+		"  --version      print the version and exit\n",
 		NKHV_RUN_DIR_HINT);
 }
 
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
 		{ "run-dir", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	static struct hv hv;
@@ -71,6 +74,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("nkhv %s\n", NKHV_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -120,6 +120,7 @@ if [ -f "$nkddi/test/Kbuild" ]; then
 fi
 
 if ! $cc -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static \
+	-DNKHV_VERSION="\"$("$root/scripts/version.sh")\"" \
 	-I"$root/include" -o "$out/edcat" "$root/tools/edcat/edcat.c" \
 		"$root/tools/dlt/ed_dlt.c" >>"$log" 2>&1; then
 	cat "$log" >&2

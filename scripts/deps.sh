@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages this project needs, if any is missing.
-# Usage: scripts/deps.sh [base|bench|kernel|arm64|all]   (default: base)
+# Usage: scripts/deps.sh [base|bench|kernel|pkg|arm64|all]   (default: base)
+#
+# pkg: building, checking, installing the Debian packages and their DKMS
+# modules (tests/package/test_packages.sh), with the kernel group.
 #
 # arm64 (docs/arm64.md): the aarch64 cross compiler, the arm64 libraries
 # through multiarch (dpkg --add-architecture arm64), qemu-user (with its
@@ -20,6 +23,8 @@ bench=(gnuplot-nox python3 libiceoryx-binding-c-dev libiceoryx-posh-dev
        libiceoryx-hoofs-dev iceoryx)
 kernel=(linux-headers-amd64 linux-image-amd64 qemu-system-x86
         busybox-static cpio kmod xz-utils)
+pkg=(debhelper dh-dkms dkms lintian scdoc man-db fakeroot dpkg-dev systemd
+     adduser)
 arm64=(gcc-aarch64-linux-gnu gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross
        qemu-user-static
        binfmt-support qemu-system-arm libc6:arm64 libjansson-dev:arm64
@@ -30,9 +35,10 @@ case "${1:-base}" in
 base) ;;
 bench) want+=("${bench[@]}") ;;
 kernel) want+=("${kernel[@]}") ;;
+pkg) want+=("${kernel[@]}" "${pkg[@]}") ;;
 arm64) want+=("${kernel[@]}" "${arm64[@]}") ;;
-all) want+=("${bench[@]}" "${kernel[@]}" "${arm64[@]}") ;;
-*) echo "usage: $0 [base|bench|kernel|arm64|all]" >&2; exit 2 ;;
+all) want+=("${bench[@]}" "${kernel[@]}" "${pkg[@]}" "${arm64[@]}") ;;
+*) echo "usage: $0 [base|bench|kernel|pkg|arm64|all]" >&2; exit 2 ;;
 esac
 
 sudo=""

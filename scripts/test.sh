@@ -10,7 +10,9 @@
 # its time. The arm64 part (after the x86 VM tests) cross-builds the tree
 # for aarch64, runs its tests under qemu-user, and the backlog, hostile and
 # mixed-architecture VM tests with arm64 guests: ARM64_TESTS=0 skips it,
-# ARM64_VM_ALL=1 runs every VM test on arm64.
+# ARM64_VM_ALL=1 runs every VM test on arm64. Last, the Debian packages
+# are built, installed, used and purged (tests/package/test_packages.sh,
+# as root; PKG_TESTS=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -71,6 +73,16 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 part "fuzz targets (${FUZZ_SECONDS:-20}s each)"
 scripts/build.sh fuzz
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
+if [ "${PKG_TESTS:-1}" != 0 ]; then
+	part "Debian packages: build, lintian, install, demo, DKMS, man, purge"
+	scripts/deps.sh pkg
+	if [ "$(id -u)" = 0 ]; then
+		tests/package/test_packages.sh
+	else
+		sudo tests/package/test_packages.sh
+	fi
+fi
 
 part "all tests passed"
 echo "== total: $SECONDS s"

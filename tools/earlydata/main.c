@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"      per channel: records, bytes, backlog, losses, XIRQs sent\n"
 		"      and suppressed, faults, link state\n"
 		"  --run-dir DIR  nkhv's run directory (default: $NKHV_RUN_DIR\n"
-		"                 or /tmp/nkhv-$UID)\n");
+		"                 or /tmp/nkhv-$UID)\n"
+		"  --version      print the version and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 		{ "dlt-clock", required_argument, 0, 'C' },
 		{ "dlt-app", required_argument, 0, 'A' },
 		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 }
 	};
 	struct edt_opts o = { .type = 1, .timeout_ms = 2000 };
@@ -178,6 +180,9 @@ int main(int argc, char **argv)
 		}
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("earlydata %s\n", NKHV_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -391,7 +391,8 @@ static void usage(void)
 		"             [--dlt FILE [--dlt-ecu ID] [--dlt-app ID] "
 		"[--dlt-ctx ID]\n"
 		"              [--dlt-clock wall|uptime|SECONDS]]\n"
-		"             [--from-start] [--buffer BYTES] CHANNEL|DEVICE\n");
+		"             [--from-start] [--buffer BYTES] CHANNEL|DEVICE\n"
+		"       edcat --version\n");
 }
 
 static int parse_args(struct edcat *e, int argc, char **argv)
@@ -410,6 +411,7 @@ static int parse_args(struct edcat *e, int argc, char **argv)
 		{ "dlt-ctx", required_argument, 0, 'X' },
 		{ "dlt-clock", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	char *end;
@@ -444,6 +446,9 @@ static int parse_args(struct edcat *e, int argc, char **argv)
 			if (*end || e->bufsize < ED_CHR_HDR_SIZE)
 				return -1;
 			break;
+		case 'V':
+			printf("edcat %s\n", NKHV_VERSION);
+			exit(0);
 		case 'D':
 			e->dlt = optarg;
 			break;

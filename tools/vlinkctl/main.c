@@ -28,7 +28,8 @@ static void usage(FILE *f)
 		"  graph [SYSTEM]       Graphviz DOT of the running system (or of SYSTEM)\n"
 		"  qemu-args SYSTEM VM-ID [DIR]\n"
 		"                       QEMU options of the VM's ivshmem devices in DIR\n"
-		"  --run-dir DIR        nkhv's run directory (default: $NKHV_RUN_DIR or %s)\n",
+		"  --run-dir DIR        nkhv's run directory (default: $NKHV_RUN_DIR or %s)\n"
+		"  --version            print the version and exit\n",
 		NKHV_RUN_DIR_HINT);
 }
 
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 		{ "run-dir", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *dir = NULL, *cmd;
@@ -90,6 +92,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vlinkctl %s\n", NKHV_VERSION);
 			return 0;
 		default:
 			usage(stderr);
