@@ -142,6 +142,7 @@ static int nkc_bits(struct nkc_env *env, volatile nku32_f *w)
 		NKC_CHECK(env, nkops.nk_mask2bit(~0u << b) == b);
 	}
 	NKC_CHECK(env, nkops.nk_mask2bit(0x6) == 1);
+	NKC_CHECK(env, nkops.nk_mask2bit(0) == 0);
 
 	*w = 0;
 	nkops.nk_atomic_set(w, 0x11);

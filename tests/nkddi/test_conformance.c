@@ -149,6 +149,29 @@ static void test_running_ids(void **state)
 			 0);
 }
 
+/* A VM without vlinks has no repository and no XIRQ to allocate. */
+static int lonely_child(void *arg)
+{
+	(void)arg;
+	CHECK(nkops.nk_id_get() == 3);
+	CHECK(!nkops.nk_dev_lookup_by_type(NK_DEV_ID_VLINK, 0));
+	CHECK(!nkops.nk_dev_lookup_by_class(NK_DEV_CLASS_GEN, 0));
+	CHECK(!nkops.nk_dev_alloc(64));
+	nkops.nk_dev_add(0);
+	CHECK(!nkops.nk_xirq_alloc(1));
+	CHECK(nkops.nk_running_ids_get() == 8);
+	return 0;
+}
+
+static void test_lonely(void **state)
+{
+	struct hv_proc *h = *state;
+
+	assert_int_equal(harness_wait(harness_vm(h, 3, lonely_child, NULL),
+				      20000),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +179,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running_ids, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_lonely, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
