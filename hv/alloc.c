@@ -234,5 +234,43 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	lb->value = *value;
 	lb->size = size;
 	lb->asked = asked;
+	if (hv->persist_dir)
+		hv_persist_label(hv, lb);
 	return 0;
+}
+
+/* Put back label `lb` as an earlier run made it (persist.c). */
+int hv_label_restore(struct hv *hv, const struct hv_label *lb)
+{
+	struct hv_label *n;
+
+	if (label_find(hv, lb->vlink, lb->kind, lb->id, lb->vm))
+		return -EEXIST;
+	n = label_new(hv, lb->vlink);
+	if (!n)
+		return -ENOMEM;
+	*n = *lb;
+	hv->vlinks[lb->vlink].nlabels++;
+	return 0;
+}
+
+/*
+ * Put back XIRQ label `lb` (lb->vm: the VM whose space) with its
+ * eventfds: the numbers must be the next free ones of that VM, within
+ * the end-point's budget, as when they were first handed out.
+ */
+int hv_xirq_restore(struct hv *hv, const struct hv_label *lb)
+{
+	struct hv_vm *v = &hv->vms[lb->vm];
+	uint64_t first;
+	int err;
+
+	if (!hv_is_endpoint(hv, lb->vm, lb->vlink) ||
+	    lb->value != v->xirq_next ||
+	    label_find(hv, lb->vlink, lb->kind, lb->id, lb->vm))
+		return -EINVAL;
+	err = xirq_carve(hv, lb->vm, lb->vlink, lb->size, &first);
+	if (err)
+		return err;
+	return hv_label_restore(hv, lb);
 }

@@ -2,11 +2,12 @@
 /*
  * nkhv: the vLink hypervisor model.
  *
- *	nkhv [--run-dir DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb
+ *	nkhv [--run-dir DIR] [--persist DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb
  *
  * Reads the hypervisor device tree, creates every VM's PDEV and every
- * vlink's PMEM, and serves the VMs on DIR/vm<ID>.sock until SIGINT or
- * SIGTERM.
+ * vlink's PMEM (files under the --persist directory, which a restarted
+ * nkhv finds again), and serves the VMs on DIR/vm<ID>.sock until SIGINT
+ * or SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,8 +26,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nkhv [--run-dir DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb\n"
+		"usage: nkhv [--run-dir DIR] [--persist DIR] [--verbose] SYSTEM.dts|SYSTEM.dtb\n"
 		"  --run-dir DIR  sockets go here (default: $NKHV_RUN_DIR or %s)\n"
+		"  --persist DIR  PMEM and PDEV in files under DIR, kept across restarts\n"
 		"  --verbose      log more\n"
 		"  --version      print the version and exit\n",
 		NKHV_RUN_DIR_HINT);
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "run-dir", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "persist", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -71,6 +74,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			hv.verbose = true;
+			break;
+		case 'p':
+			hv.persist_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -110,9 +116,20 @@ int main(int argc, char **argv)
 	hv.run_dir = dir;
 	hv.ctl_fd = -1;
 	hv.spare_fd = hv.timer_fd = -1;
+	hv.persist_lock = hv.persist_labels = -1;
 	for (c = 0; c < HV_CTL_CLIENTS; c++)
 		hv.ctl[c].fd = -1;
-	err = hv_regions_create(&hv);
+	err = 0;
+	if (hv.persist_dir && mkdir(hv.persist_dir, 0700) < 0 &&
+	    errno != EEXIST) {
+		fprintf(stderr, "nkhv: cannot create %s: %s\n",
+			hv.persist_dir, strerror(errno));
+		return 1;
+	}
+	if (hv.persist_dir)
+		err = hv_persist_open(&hv);
+	if (!err)
+		err = hv_regions_create(&hv);
 	if (!err)
 		err = hv_server_open(&hv);
 	if (err) {
@@ -127,5 +144,6 @@ int main(int argc, char **argv)
 	err = hv_server_run(&hv);
 	hv_server_close(&hv);
 	hv_regions_destroy(&hv);
+	hv_persist_close(&hv);
 	return err ? 1 : 0;
 }

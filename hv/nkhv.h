@@ -198,6 +198,9 @@ struct hv {
 	int timer_fd;
 	int spare_fd; /* given up to accept and drop on EMFILE */
 	bool accept_paused; /* out of descriptors: listening resumes at a tick */
+	const char *persist_dir; /* --persist DIR, or NULL: persist.c */
+	int persist_lock, persist_labels;
+	bool persist_resumed; /* DIR held this system's memory */
 	bool verbose;
 };
 
@@ -226,6 +229,15 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 	     uint64_t *value);
 struct hv_xirq *hv_xirq_find(struct hv *hv, uint32_t vm, NkXIrq xirq);
 void hv_labels_free(struct hv *hv);
+int hv_label_restore(struct hv *hv, const struct hv_label *lb);
+int hv_xirq_restore(struct hv *hv, const struct hv_label *lb);
+
+/* persist.c: nkhv --persist DIR */
+int hv_persist_open(struct hv *hv);
+int hv_persist_region_fd(struct hv *hv, const char *name);
+void hv_persist_label(struct hv *hv, const struct hv_label *lb);
+int hv_persist_replay(struct hv *hv);
+void hv_persist_close(struct hv *hv);
 
 /* bridge.c */
 int hv_bridge_sysconf(struct hv *hv, uint32_t vm, int target);

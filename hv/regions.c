@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The memory nkhv owns: one memfd per VM PDEV and per vlink PMEM, created
- * at start and kept, with their contents, until nkhv exits. Also the PDEV
- * system area: header, vlink descriptors, info strings and the port.
+ * at start and kept, with their contents, until nkhv exits (with
+ * --persist, files that outlive it: persist.c). Also the PDEV system
+ * area: header, vlink descriptors, info strings and the port.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +32,14 @@ static uint64_t pow2_up(uint64_t v)
  * BAR 2 of an ivshmem device, and PCI BARs are powers of two. Nothing is
  * ever placed in the tail past `size`; each memfd is one region's own.
  */
-static int region_create(struct hv_region *r, const char *name, uint64_t base,
-			 uint64_t size)
+static int region_create(struct hv *hv, struct hv_region *r, const char *name,
+			 uint64_t base, uint64_t size)
 {
-	r->fd = memfd_create(name, MFD_CLOEXEC);
+	/* With --persist, a file that keeps its contents across runs. */
+	r->fd = hv->persist_dir ? hv_persist_region_fd(hv, name) :
+				  memfd_create(name, MFD_CLOEXEC);
 	if (r->fd < 0)
-		return -errno;
+		return hv->persist_dir ? r->fd : -errno;
 	if (ftruncate(r->fd, (off_t)pow2_up(size)) < 0)
 		return -errno;
 	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
@@ -190,7 +193,8 @@ int hv_regions_create(struct hv *hv)
 		if (!c->pmem_size)
 			continue;
 		snprintf(name, sizeof(name), "pmem-%s-%d", c->name, c->link);
-		err = region_create(&l->pmem, name, c->pmem_base, c->pmem_size);
+		err = region_create(hv, &l->pmem, name, c->pmem_base,
+				    c->pmem_size);
 		if (err)
 			return err;
 	}
@@ -201,7 +205,7 @@ int hv_regions_create(struct hv *hv)
 
 		vm->cfg = c;
 		snprintf(name, sizeof(name), "pdev-vm%u", c->id);
-		err = region_create(&vm->pdev, name, c->pdev_base,
+		err = region_create(hv, &vm->pdev, name, c->pdev_base,
 				    c->pdev_size);
 		if (err)
 			return err;
@@ -217,7 +221,7 @@ int hv_regions_create(struct hv *hv)
 		if (err)
 			return err;
 	}
-	return 0;
+	return hv->persist_dir ? hv_persist_replay(hv) : 0;
 }
 
 void hv_regions_destroy(struct hv *hv)
