@@ -6,7 +6,8 @@
 
 - each tool's long options (its getopt tables), its --help text and the
   SYNOPSIS and OPTIONS of its man page name the same options, and each
-  option is in the tool's docs page(s);
+  option is in the tool's docs page(s) (or listed, while it is not, in
+  tests/package/undocumented.txt);
 - nkddi(3) names every nkops member of include/nk/*.h and every nkddi_*
   function of include/nkddi/*.h;
 - earlydata(4) names every ioctl of ed_chardev.h, every sysfs attribute
@@ -81,6 +82,12 @@ def same(what, a_name, a, b_name, b):
         failures.append(f'{what}: {x} is in {b_name}, not in {a_name}')
 
 
+# Options the docs do not describe yet, each listed with its tool.
+PENDING = set()
+for line in read('tests/package/undocumented.txt').splitlines():
+    if line.strip() and not line.startswith('#'):
+        PENDING.add(tuple(line.split()))
+
 # Tools: getopt tables, --help, man page, docs.
 table_re = re.compile(
     r'\{\s*"([a-z][a-z0-9-]*)"\s*,\s*(?:no|required|optional)_argument')
@@ -104,8 +111,13 @@ for tool, (binary, srcs, page, docs) in TOOLS.items():
     doc_files = files(docs)
     doc = ''.join(open(f, encoding='utf-8').read() for f in doc_files)
     for x in sorted(code - GENERIC):
-        expect(x in OPT_RE.findall(doc),
-               f'{tool}: {x} is in no docs page of {" ".join(docs)}')
+        documented = x in OPT_RE.findall(doc)
+        if not documented and (tool, x) not in PENDING:
+            failures.append(f'{tool}: {x} is in no docs page of '
+                            f'{" ".join(docs)}')
+        if documented and (tool, x) in PENDING:
+            failures.append(f'{tool}: {x} is documented now: delete it '
+                            'from tests/package/undocumented.txt')
 
 # nkddi(3): the nkops table and the libnkddi extensions.
 man = man_text('nkddi.3')

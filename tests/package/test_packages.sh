@@ -167,6 +167,11 @@ pids+=($!)
 for _ in $(seq 100); do [ -S "$tmp/svc/nkhv.sock" ] && break; sleep 0.05; done
 /usr/bin/vlinkctl --run-dir "$tmp/svc" list >/dev/null ||
 	die "the unit's ExecStart ($exec_start) does not serve"
+/usr/bin/earlydata --run-dir "$tmp/svc" produce --vm 1 --channel boot \
+	--generate 10 2>/dev/null || die "earlydata produce in the unit's system"
+got=$(/usr/bin/earlydata --run-dir "$tmp/svc" consume --vm 2 --channel boot \
+	--json 2>/dev/null | grep -c '"seq"') || true
+[ "$got" = 10 ] || die "earlydata consume in the unit's system: $got of 10"
 kill "${pids[@]}" && wait "${pids[@]}" 2>/dev/null || true
 pids=()
 
@@ -213,6 +218,10 @@ for page in $pages; do
 	n=$((n + 1))
 done
 [ $n -ge 7 ] || die "only $n man pages installed"
+for page in 8/nkhv 8/vlinkctl 1/earlydata 1/edcat 3/nkddi 4/earlydata \
+	5/nkhv-dts; do
+	man -w "${page%/*}" "${page#*/}" >/dev/null || die "man ${page/\// } not found"
+done
 echo "$n man pages render without warnings"
 
 step "systemd-analyze verify"
