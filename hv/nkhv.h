@@ -32,6 +32,8 @@
 #define HV_HELLO_TIMEOUT_NS 2000000000ull
 #define HV_STALL_TIMEOUT_NS 2000000000ull
 #define HV_TICK_NS 100000000ull /* housekeeping timer period */
+/* The timer's period while a QEMU VM is connected: its port's heartbeat. */
+#define HV_BEAT_NS (NKHV_PORT_BEAT_MS * 1000000ull)
 
 /* What an epoll event of nkhv's loop is about: kind << 32 | index. */
 enum hv_ev_kind {
@@ -196,6 +198,8 @@ struct hv {
 	struct hv_ctl_client ctl[HV_CTL_CLIENTS]; /* status readers: ctl.c */
 	struct hv_conn_stats cstats;
 	int timer_fd;
+	uint64_t timer_period_ns; /* HV_TICK_NS, or HV_BEAT_NS (server.c) */
+	uint64_t housekeeping_ns; /* when the timeouts were last checked */
 	int spare_fd; /* given up to accept and drop on EMFILE */
 	bool accept_paused; /* out of descriptors: listening resumes at a tick */
 	const char *persist_dir; /* --persist DIR, or NULL: persist.c */
@@ -268,6 +272,7 @@ void hv_port_watch_xirq(struct hv *hv, uint32_t vm, uint32_t slot, bool on);
 void hv_port_reset(struct hv *hv, uint32_t vm);
 void hv_port_connected(struct hv *hv, uint32_t vm);
 void hv_port_disconnected(struct hv *hv, uint32_t vm);
+uint32_t hv_port_beat(struct hv *hv);
 
 /* port_server.c */
 int hv_port_server_open(struct hv *hv);
@@ -279,6 +284,7 @@ int hv_listen_unix(const char *dir, const char *name, int type);
 int hv_epoll_add(struct hv *hv, int fd, uint64_t data);
 int hv_epoll_mod(struct hv *hv, int fd, uint32_t events, uint64_t data);
 int hv_accept(struct hv *hv, int listen_fd);
+void hv_timer_beat(struct hv *hv);
 int hv_server_open(struct hv *hv);
 void hv_server_close(struct hv *hv);
 int hv_server_run(struct hv *hv);

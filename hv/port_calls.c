@@ -111,6 +111,7 @@ void hv_port_reset(struct hv *hv, uint32_t vm)
 	memset(&a->call, 0, sizeof(a->call));
 	a->trig_head = a->trig_tail = 0;
 	a->trig_dropped = 0;
+	__atomic_store_n(&a->beat_ms, NKHV_PORT_BEAT_MS, __ATOMIC_RELAXED);
 	clear_pending(hv, vm);
 	v->port.call_done = 0;
 	v->port.trig_tail = 0;
@@ -128,6 +129,28 @@ void hv_port_connected(struct hv *hv, uint32_t vm)
 	if (read(v->sysconf_efd, &n, sizeof(n)) == sizeof(n) && n)
 		hv_port_raise(hv, vm, NK_XIRQ_SYSCONF);
 	hv_bridge_vm_up(hv, vm);
+}
+
+/*
+ * The heartbeat: one more beat in the port of every connected QEMU VM.
+ * The guest may write `beat` too; it only fools itself. No ordering: the
+ * guest loads it with READ_ONCE and compares, nothing else is published
+ * with it. Returns the number of QEMU VMs connected.
+ */
+uint32_t hv_port_beat(struct hv *hv)
+{
+	uint32_t vm, n = 0, b;
+
+	for (vm = 0; vm < hv->sys.nvms; vm++) {
+		struct nkhv_port *a = hv->vms[vm].port.area;
+
+		if (!hv->vms[vm].qemu || !a)
+			continue;
+		b = __atomic_load_n(&a->beat, __ATOMIC_RELAXED);
+		__atomic_store_n(&a->beat, b + 1, __ATOMIC_RELAXED);
+		n++;
+	}
+	return n;
 }
 
 /* The QEMU of VM `vm` is gone: stop watching its XIRQs. */

@@ -195,6 +195,7 @@ static void accept_pdev(struct hv *hv, uint32_t vm, int sock)
 	if (!v->first_join_ns)
 		v->first_join_ns = v->last_join_ns;
 	hv_port_connected(hv, vm);
+	hv_timer_beat(hv);
 	hv_log("vm %u (%s): up (QEMU pid %d, join %llu)", v->cfg->id,
 	       v->cfg->name, (int)v->pid, (unsigned long long)v->joins);
 }

@@ -3,9 +3,9 @@
  * nkhv's event loop: one listening SOCK_SEQPACKET socket per VM
  * (DIR/vm<ID>.sock, conn.c), the status socket (DIR/nkhv.sock, ctl.c),
  * the ivshmem sockets, doorbells and XIRQs of QEMU VMs (port_server.c)
- * and a housekeeping timer for timeouts. Nothing in the loop blocks: all
- * sockets are non-blocking and what cannot be sent at once waits in the
- * connection it belongs to, within a bound.
+ * and a timer for timeouts and the heartbeat of QEMU VMs. Nothing in the
+ * loop blocks: all sockets are non-blocking and what cannot be sent at
+ * once waits in the connection it belongs to, within a bound.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,26 +116,69 @@ int hv_accept(struct hv *hv, int listen_fd)
 	return -1;
 }
 
-static int timer_open(struct hv *hv)
+/* Run the timer every `period_ns` from now on, unless it already does. */
+static int timer_period(struct hv *hv, uint64_t period_ns)
 {
 	struct itimerspec its = {
-		.it_interval = { .tv_nsec = (long)HV_TICK_NS },
-		.it_value = { .tv_nsec = (long)HV_TICK_NS },
+		.it_interval = { .tv_sec = (time_t)(period_ns / 1000000000u),
+				 .tv_nsec = (long)(period_ns % 1000000000u) },
+		.it_value = { .tv_sec = (time_t)(period_ns / 1000000000u),
+			      .tv_nsec = (long)(period_ns % 1000000000u) },
 	};
+
+	if (hv->timer_period_ns == period_ns)
+		return 0;
+	if (timerfd_settime(hv->timer_fd, 0, &its, NULL))
+		return -errno;
+	hv->timer_period_ns = period_ns;
+	return 0;
+}
+
+static int timer_open(struct hv *hv)
+{
+	int err;
 
 	hv->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				      TFD_CLOEXEC | TFD_NONBLOCK);
-	if (hv->timer_fd < 0 || timerfd_settime(hv->timer_fd, 0, &its, NULL))
+	if (hv->timer_fd < 0)
 		return -errno;
-	return hv_epoll_add(hv, hv->timer_fd, hv_ev_data(HV_EV_TIMER, 0));
+	hv->timer_period_ns = 0;
+	hv->housekeeping_ns = hv_now_ns();
+	err = timer_period(hv, HV_TICK_NS);
+	return err ? err : hv_epoll_add(hv, hv->timer_fd,
+					hv_ev_data(HV_EV_TIMER, 0));
 }
 
+/*
+ * A QEMU VM is connected: its heartbeat must start now (its guest counts
+ * the silence from its first look), and the timer runs at HV_BEAT_NS
+ * until no QEMU VM is left.
+ */
+void hv_timer_beat(struct hv *hv)
+{
+	int err;
+
+	hv_port_beat(hv);
+	err = timer_period(hv, HV_BEAT_NS);
+	if (err)
+		hv_log("cannot run the heartbeat timer: %s", strerror(-err));
+}
+
+/*
+ * Every HV_BEAT_NS while QEMU VMs are connected (their heartbeat), else
+ * every HV_TICK_NS; the timeouts are checked every HV_TICK_NS.
+ */
 static void timer_tick(struct hv *hv)
 {
 	uint64_t n, now = hv_now_ns();
 
 	if (read(hv->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
+	timer_period(hv, hv_port_beat(hv) ? HV_BEAT_NS : HV_TICK_NS);
+	/* Half a beat of slack: a tick a little early is still due. */
+	if (now - hv->housekeeping_ns + HV_BEAT_NS / 2 < HV_TICK_NS)
+		return;
+	hv->housekeeping_ns = now;
 	hv_conns_tick(hv, now);
 	hv_ctl_tick(hv, now);
 	if (hv->accept_paused) {

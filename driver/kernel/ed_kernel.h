@@ -55,6 +55,16 @@ void edk_host_init(void);
 /* Log and count a fault of ch; its `lock` held. */
 void edk_report_fault(struct ed_channel *ch, const struct ed_fault *f);
 
+/*
+ * Is nkhv gone? Asked of nkddi.ko's nkddi_hv_lost() (guest/linux/nkddi.h)
+ * when the provider exports it; the target's kernel has no such call, so
+ * it is looked up with symbol_get() and false without it.
+ */
+int nkddi_hv_lost(void);
+void edk_hv_get(void);
+void edk_hv_put(void);
+bool edk_hv_lost(void);
+
 /* Role name: "producer" or "consumer". */
 const char *edk_role_name(const struct ed_channel *ch);
 

@@ -18,6 +18,11 @@
  *
  * Every sleep is bounded (one second) and re-checks the ring: a hostile or
  * dead peer may never send the XIRQ that would wake us.
+ *
+ * Once nkhv is gone (edk_hv_lost(): the provider raised SYSCONF, which
+ * wakes every sleeper), a read that finds nothing left to read, every
+ * write, and a write or read waiting fail with -ENOLINK; poll() reports
+ * EPOLLERR with EPOLLIN or EPOLLOUT so that the next call gets it.
  */
 #include <linux/fs.h>
 #include <linux/poll.h>
@@ -266,6 +271,8 @@ static ssize_t edk_read(struct file *file, char __user *ubuf, size_t count,
 			return r;
 		if (READ_ONCE(kc->gone))
 			return -ENODEV;
+		if (edk_hv_lost())
+			return -ENOLINK; /* nothing left, nothing will come */
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		/*
@@ -310,6 +317,10 @@ static ssize_t edk_write(struct file *file, const char __user *ubuf,
 		goto out;
 	}
 	for (;;) {
+		if (edk_hv_lost()) {
+			ret = -ENOLINK; /* nothing would reach the consumer */
+			goto out;
+		}
 		ev = atomic_read(&kc->events);
 		r = ed_write(kc->ch, f->type, kc->wbuf, (u32)count, NULL);
 		if (r != -ED_EAGAIN)
@@ -357,6 +368,8 @@ static __poll_t edk_poll_consumer(struct edk_chan *kc)
 	mutex_unlock(&kc->rlock);
 	if (r == ED_MSG_RECORD || r == ED_MSG_LOSS)
 		return EPOLLIN | EPOLLRDNORM;
+	if (edk_hv_lost()) /* read() says why */
+		return EPOLLIN | EPOLLRDNORM | EPOLLERR;
 	return r < 0 ? EPOLLERR : 0;
 }
 
@@ -369,6 +382,8 @@ static __poll_t edk_poll_producer(struct edk_file *f)
 {
 	struct edk_chan *kc = f->kc;
 
+	if (edk_hv_lost()) /* write() says why */
+		return EPOLLOUT | EPOLLWRNORM | EPOLLERR;
 	if (kc->ch->cfg.policy != ED_CFG_BLOCK || !READ_ONCE(f->refused) ||
 	    atomic_read(&kc->events) != READ_ONCE(f->refused_ev) ||
 	    ed_write_ready(kc->ch, READ_ONCE(f->refused_len)))

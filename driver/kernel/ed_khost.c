@@ -4,6 +4,7 @@
  * XIRQ handlers run in hard IRQ context), a wait queue per channel woken
  * from those handlers, the monotonic clock, and rate-limited fault logs.
  */
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/random.h>
@@ -18,6 +19,25 @@ MODULE_PARM_DESC(fault_log,
 		 "Fault messages logged per channel every 5 s (0: none)");
 
 struct edk_chan edk_chans[ED_MAX_CHANNELS];
+
+static int (*edk_hv_lost_fn)(void);
+
+void edk_hv_get(void)
+{
+	edk_hv_lost_fn = symbol_get(nkddi_hv_lost);
+}
+
+void edk_hv_put(void)
+{
+	if (edk_hv_lost_fn)
+		symbol_put(nkddi_hv_lost);
+	edk_hv_lost_fn = NULL;
+}
+
+bool edk_hv_lost(void)
+{
+	return edk_hv_lost_fn && edk_hv_lost_fn();
+}
 
 static struct edk_chan *edk_of(const struct ed_channel *ch)
 {

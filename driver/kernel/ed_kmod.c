@@ -181,15 +181,18 @@ static int __init edk_init(void)
 	int r;
 
 	edk_host_init();
+	edk_hv_get();
 	r = ed_init(&edk_host, err, sizeof(err));
 	if (r < 0) {
 		pr_err("earlydata: %s (error %d)\n", err, r);
 		ed_exit();
+		edk_hv_put();
 		return r;
 	}
 	if (!r) {
 		pr_info("earlydata: no earlydata vlink in this VM\n");
 		ed_exit();
+		edk_hv_put();
 		return -ENODEV;
 	}
 	edk_nchan = r;
@@ -199,6 +202,7 @@ static int __init edk_init(void)
 	if (r) {
 		ed_exit();
 		edk_free_channels();
+		edk_hv_put();
 		return r;
 	}
 	edk_announce();
@@ -219,6 +223,7 @@ static void __exit edk_exit(void)
 	unregister_chrdev_region(edk_devt, edk_nchan);
 	ed_exit();
 	edk_free_channels();
+	edk_hv_put();
 }
 
 module_init(edk_init);

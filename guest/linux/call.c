@@ -3,7 +3,9 @@
  * The port's call mailbox: requests that need nkhv's answer (HELLO and the
  * labelled allocations). One call at a time; the caller sleeps until nkhv
  * raises NKHV_PORT_VEC_CALL with `done` equal to the posted `seq`, or the
- * timeout (module parameter call_timeout_ms) expires.
+ * timeout (module parameter call_timeout_ms) expires, or nkhv is found
+ * lost (heartbeat.c): then the call fails with -ENOLINK, at once if it
+ * was lost before.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,13 +24,15 @@ irqreturn_t nkddi_call_irq(int irq, void *data)
 
 static bool nkddi_call_over(struct nkhv_port_call *c, u32 seq)
 {
-	return smp_load_acquire(&c->done) == seq || READ_ONCE(nkddi.call_stop);
+	return smp_load_acquire(&c->done) == seq ||
+	       READ_ONCE(nkddi.call_stop) || nkddi_hv_lost();
 }
 
 /*
  * Post call `op` with `arg` and wait for the answer. Returns 0 with the
  * answer's value in *value (may be NULL), or a negative errno: nkhv's
- * refusal, -ETIMEDOUT, -ENODEV without a PDEV. Every failure is logged
+ * refusal, -ETIMEDOUT, -ENODEV without a PDEV, -ENOLINK once nkhv is
+ * lost. Every failure is logged
  * with `what`. Sleeps.
  */
 int nkddi_call(u32 op, const u64 arg[4], u64 *value, const char *what)
@@ -45,6 +49,11 @@ int nkddi_call(u32 op, const u64 arg[4], u64 *value, const char *what)
 		pr_err("%s: no nkhv port\n", what);
 		return -ENODEV;
 	}
+	if (nkddi_hv_lost()) {
+		mutex_unlock(&nkddi.call_lock);
+		pr_err("%s: nkhv is gone\n", what);
+		return -ENOLINK;
+	}
 	c = &nkddi.port->call;
 	WRITE_ONCE(c->op, op);
 	for (i = 0; i < 4; i++)
@@ -60,6 +69,10 @@ int nkddi_call(u32 op, const u64 arg[4], u64 *value, const char *what)
 		if (READ_ONCE(nkddi.call_stop)) {
 			pr_err("%s: the PDEV device went away\n", what);
 			return -ENODEV;
+		}
+		if (nkddi_hv_lost()) {
+			pr_err("%s: nkhv is gone\n", what);
+			return -ENOLINK;
 		}
 		pr_err("%s: nkhv did not answer within %u ms\n", what, ms);
 		return -ETIMEDOUT;

@@ -7,6 +7,7 @@
 #ifndef NKDDI_LINUX_H
 #define NKDDI_LINUX_H
 
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
@@ -53,6 +54,17 @@ struct nkddi_region {
 
 struct nkddi_handler;
 
+/* The watch on nkhv's heartbeat (heartbeat.c); only its hrtimer writes. */
+struct nkddi_beat {
+	struct hrtimer timer;
+	bool running;
+	u32 seen; /* the port's beat at the last look */
+	u32 still; /* looks since it last moved */
+	u64 moved_ns; /* the look that saw it move (this VM's clock) */
+	u64 before_ns; /* the look before that one */
+	u64 last_ns; /* the last look */
+};
+
 /* One XIRQ of this VM. All fields are protected by nkddi.xirq_lock. */
 struct nkddi_source {
 	struct list_head handlers; /* struct nkddi_handler.node */
@@ -69,6 +81,9 @@ struct nkddi {
 
 	/* Set (release) once the PDEV is up and HELLO succeeded. */
 	bool ready;
+	/* Set (release) once nkhv's heartbeat stopped: nkddi_hv_lost(). */
+	int hv_lost;
+	struct nkddi_beat beat;
 
 	/* PDEV snapshot: validated at probe, never re-read. */
 	u8 *pdev;
@@ -108,6 +123,18 @@ extern unsigned int nkddi_call_timeout_ms;
 /* True once nkops may be used; logs (rate limited) why not otherwise. */
 bool nkddi_usable(const char *what);
 
+/*
+ * heartbeat.c. nkddi_hv_lost() is exported (GPL) for drivers that want to
+ * tell "nkhv is gone" from a quiet peer, as libnkddi's nkddi_hv_lost()
+ * (include/nkddi/nkddi.h) for process VMs: nonzero once nkhv's heartbeat
+ * stopped. This VM's SYSCONF is raised when that happens; mapped memory
+ * stays mapped, but nothing reaches nkhv or a peer any more. The target
+ * hypervisor has no such call: look it up with symbol_get().
+ */
+int nkddi_hv_lost(void);
+void nkddi_beat_start(void);
+void nkddi_beat_stop(void);
+
 /* pci.c */
 int nkddi_pci_register(void);
 void nkddi_pci_unregister(void);
@@ -141,6 +168,7 @@ NkXIrqId nkddi_xirq_attach(NkXIrq xirq, NkXIrqHandler hdl, void *cookie);
 void nkddi_xirq_detach(NkXIrqId id);
 void nkddi_xirq_mask(NkXIrq xirq);
 void nkddi_xirq_unmask(NkXIrq xirq);
+void nkddi_xirq_raise_local(NkXIrq xirq);
 
 /* vlink.c */
 NkPhAddr nkddi_vlink_lookup(const char *name, NkPhAddr plink);

@@ -89,6 +89,7 @@ static int nkddi_header_read(struct nkddi_dev *dev, const u8 *map,
 static int nkddi_port_check(struct nkddi_dev *dev, const struct nkhv_port *p,
 			    u32 xirq_limit)
 {
+	u32 beat_ms = READ_ONCE(p->beat_ms);
 	const char *fault = NULL;
 
 	if (READ_ONCE(p->magic) != NKHV_PORT_MAGIC)
@@ -100,6 +101,8 @@ static int nkddi_port_check(struct nkddi_dev *dev, const struct nkhv_port *p,
 		fault = "region count out of range";
 	else if (READ_ONCE(p->xirq_limit) != xirq_limit)
 		fault = "xirq_limit differs from the PDEV header's";
+	else if (!beat_ms || beat_ms > NKHV_PORT_BEAT_MAX_MS)
+		fault = "heartbeat period out of range";
 	if (!fault)
 		return 0;
 	dev_err(&dev->pci->dev, "port area refused: %s\n", fault);
@@ -225,10 +228,12 @@ int nkddi_pdev_probe(struct nkddi_dev *dev)
 
 	/* nkhv takes it as the (re)start of this VM. */
 	nkddi.call_stop = false;
+	WRITE_ONCE(nkddi.hv_lost, 0);
 	err = nkddi_call(NKHV_PORT_CALL_HELLO, no_args, NULL, "hello");
 	if (err)
 		goto unbind;
 	smp_store_release(&nkddi.ready, true);
+	nkddi_beat_start();
 	dev_info(
 		d,
 		"VM %u of %u: PDEV [0x%llx, +0x%llx), %u vlinks, %u XIRQs, %u regions\n",
@@ -258,6 +263,7 @@ void nkddi_pdev_remove(struct nkddi_dev *dev)
 	u8 *map = nkddi.pdev;
 
 	smp_store_release(&nkddi.ready, false);
+	nkddi_beat_stop();
 
 	/* No call waits any more, none starts. */
 	WRITE_ONCE(nkddi.call_stop, true);

@@ -4,7 +4,8 @@
  * rings NKHV_PORT_DB_TRIGGER; nkhv checks and delivers each entry. It
  * never waits, so it may be called from any context, hard IRQ handlers
  * and code holding spinlocks included. A full ring loses the trigger:
- * it is counted in the port's trig_dropped and logged.
+ * it is counted in the port's trig_dropped and logged. Once nkhv is lost
+ * (heartbeat.c) triggers are dropped: nobody would deliver them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +25,10 @@ void nkddi_trigger(NkXIrq xirq, NkOsId osid)
 		pr_warn_ratelimited(
 			"trigger: XIRQ %u to VM %u lost: no nkhv PDEV device\n",
 			xirq, osid);
+		return;
+	}
+	if (nkddi_hv_lost()) {
+		spin_unlock_irqrestore(&nkddi.trig_lock, flags);
 		return;
 	}
 	p = nkddi.port;

@@ -337,3 +337,22 @@ void nkddi_xirq_unmask(NkXIrq xirq)
 	if (kick)
 		irq_work_queue(&nkddi.replay);
 }
+
+/*
+ * Raise XIRQ `xirq` of this VM without nkhv (which is gone): pending
+ * locally, run through the irq_work like a late delivery. Any context.
+ */
+void nkddi_xirq_raise_local(NkXIrq xirq)
+{
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&nkddi.xirq_lock, flags);
+	if (nkddi.src && xirq < nkddi.xirq_limit) {
+		__set_bit(xirq, nkddi.xirq_pending);
+		kick = nkddi_runnable(xirq);
+	}
+	spin_unlock_irqrestore(&nkddi.xirq_lock, flags);
+	if (kick)
+		irq_work_queue(&nkddi.replay);
+}

@@ -38,6 +38,15 @@
  *  - pending bitmap: nkhv raises XIRQ x in the VM by setting bit x
  *    (atomic OR) and then raising vector NKHV_PORT_VEC_XIRQ; the guest
  *    takes the bits with an atomic exchange and runs the handlers.
+ *  - heartbeat: while the VM's QEMU is connected, nkhv adds 1 to `beat`
+ *    every `beat_ms` (NKHV_PORT_BEAT_MS) milliseconds. QEMU gives the
+ *    guest no event when nkhv's end of the ivshmem socket closes, so this
+ *    is how the guest learns that nkhv is gone: the beat stops. The guest
+ *    declares nkhv lost once the beat has stood still for
+ *    NKHV_PORT_LOST_MS of its own clock, seen by at least two checks
+ *    (docs/qemu-vms.md). `beat` orders nothing: it is stored and loaded
+ *    without barriers. A lost nkhv is final for the VM: a restarted nkhv
+ *    cannot reach this QEMU again (its ivshmem connections are gone).
  *
  * Doorbells are writes of (NKHV_PORT_PEER_HV << 16 | vector) to the
  * device's Doorbell register: nkhv is announced to QEMU as that peer.
@@ -51,7 +60,7 @@
 #include <nkhv/pdev.h>
 
 #define NKHV_PORT_MAGIC 0x54504b4eu /* "NKPT" little endian */
-#define NKHV_PORT_VERSION 1u
+#define NKHV_PORT_VERSION 2u
 
 /* ivshmem peer ids (IVPosition) */
 #define NKHV_PORT_PEER_HV 0u /* nkhv itself: doorbells go to it */
@@ -69,6 +78,11 @@
 
 #define NKHV_PORT_REGIONS 32u /* PDEV + at most 31 PMEM regions */
 #define NKHV_PORT_TRIGGERS 256u /* trigger ring entries, a power of 2 */
+
+/* Heartbeat (see above): nkhv's period, and the silence that means lost. */
+#define NKHV_PORT_BEAT_MS 10u
+#define NKHV_PORT_BEAT_MAX_MS 20u /* a larger beat_ms is refused */
+#define NKHV_PORT_LOST_MS 60u
 
 /* Mailbox operations. */
 enum nkhv_port_op {
@@ -120,6 +134,8 @@ struct nkhv_port {
 	nku32_f trig_tail; /* nkhv: next entry it reads */
 	nku64_f trig_dropped; /* guest: triggers lost to a full ring */
 	nku64_f refused; /* nkhv: requests refused (see vlinkctl list) */
+	nku32_f beat; /* nkhv: + 1 every beat_ms while it runs */
+	nku32_f beat_ms; /* nkhv: NKHV_PORT_BEAT_MS */
 	struct nkhv_port_trigger trig[NKHV_PORT_TRIGGERS];
 	nku32_f pending[]; /* (xirq_limit + 31) / 32 words */
 };

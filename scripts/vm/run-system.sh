@@ -18,6 +18,9 @@
 #   --boots N         most boots of a VM that reboots itself (default 20)
 #   --hold            keep running when every QEMU VM has powered off,
 #                     until SIGINT/SIGTERM
+#   --hv-death        nkhv's end is expected: keep running and let the
+#                     VMs notice it and end by themselves (without it the
+#                     runner stops everything when nkhv exits)
 # COMMAND runs once nkhv is up, with NKHV_RUN_DIR set (a process VM).
 # The runner ends when every QEMU VM has powered off and COMMAND has
 # ended; on SIGINT/SIGTERM it asks the VMs to stop, then stops everything.
@@ -52,6 +55,7 @@ run=
 system=
 qemu_ids=()
 hold=0
+hv_death=0
 boots_max=20
 declare -A append delay arch_opt arch
 while [ $# -gt 0 ]; do
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--delay) delay[${2%%=*}]=${2#*=}; shift 2 ;;
 	--boots) boots_max=$2; shift 2 ;;
 	--hold) hold=1; shift ;;
+	--hv-death) hv_death=1; shift ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) [ -z "$system" ] || vm_die "one system only ($system, $1)"
@@ -257,10 +262,13 @@ fi
 
 # Until every VM is done (and COMMAND), or nkhv dies.
 while :; do
-	if ! kill -0 $nkhv_pid 2>/dev/null; then
+	if [ -n "$nkhv_pid" ] && ! kill -0 $nkhv_pid 2>/dev/null; then
 		echo "run-system: nkhv exited:"
 		tail -n 20 "$run/nkhv.log"
-		exit 1
+		[ $hv_death = 1 ] || exit 1
+		# The VMs are left to notice it and end by themselves.
+		nkhv_pid=
+		rm -f "$run/nkhv.pid"
 	fi
 	busy=0
 	for id in $ids; do

@@ -47,7 +47,11 @@ static int put(int fd, const char *path, const char *buf, size_t len)
 		return 0;
 	if (w < 0 && errno == EINTR)
 		return -1;
-	if (w < 0)
+	if (w < 0 && errno == ENOLINK)
+		fprintf(stderr,
+			"edwrite: %s: nkhv is gone (the hypervisor's heartbeat stopped); nothing reaches the consumer any more\n",
+			path);
+	else if (w < 0)
 		fprintf(stderr, "edwrite: write %s: %s\n", path,
 			strerror(errno));
 	else

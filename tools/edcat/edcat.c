@@ -369,6 +369,12 @@ static int run(struct edcat *e, int fd)
 				break; /* caught up */
 			continue; /* poll said readable, another took it */
 		}
+		if (n < 0 && errno == ENOLINK) {
+			fprintf(stderr,
+				"edcat: %s: nkhv is gone (the hypervisor's heartbeat stopped); nothing more will come\n",
+				e->path);
+			goto out;
+		}
 		if (n < 0) {
 			fprintf(stderr, "edcat: read %s: %s\n", e->path,
 				strerror(errno));
