@@ -13,13 +13,18 @@
 #             flow again once a real producer is back
 #   provider  nk_selftest.ko checks nkddi.ko's nkops in a Linux VM: XIRQ
 #             delivery, masking, detach, allocations, translations, atomics
+#   hvdeath   nkhv is killed (kill -9) under a Linux VM: nkddi.ko notices
+#             within 100 ms of guest time; a reader blocked in read(), a
+#             streaming reader and a blocked writer end saying nkhv is gone
 #   dlt       edcat --dlt in a Linux VM: the kernel driver's records as a
 #             DLT file with the channel's DLT ids (sysfs), read by
 #             dlt-convert on the host, each record once, in order
 #   mixedarch (VM_ARCH=arm64 only) a process VM writes the same records
 #             into two channels, read at once by an arm64 Linux VM and an
 #             x86-64 Linux VM (tests/vm/mixed-arch.dts)
-# Every VM's console log must be free of kernel warnings, oopses, etc.
+# Every VM's console log must be free of kernel warnings, oopses, etc.,
+# and, but in hvdeath, of nkddi's "nkhv is gone" (no false alarm of the
+# heartbeat watch while the host is loaded by the VMs).
 #
 # Usage: tests/vm/test_vm.sh [BUILD_DIR]   (default build)
 # Needs scripts/build.sh and scripts/build-modules.sh first; builds the
@@ -109,9 +114,14 @@ stop_and_wait() {
 	[ $rc -eq 0 ] || { echo "runner exited $rc"; return 1; }
 }
 
-# Every console log of the run is free of kernel problems.
+# Every console log of the run is free of kernel problems, and nkddi.ko
+# never thought nkhv gone (its heartbeat watch raised no false alarm).
 logs_clean() {
 	vm_console_problems "$R"/vm*/console.*.log || return 1
+	if grep -Hn 'nkddi: nkhv is gone' "$R"/vm*/console.*.log; then
+		echo "nkddi.ko took nkhv for gone while it ran"
+		return 1
+	fi
 }
 
 # A value of VM $1 in nkhv's status document (vlinkctl vm), e.g.
@@ -272,6 +282,71 @@ t_mixedarch() {
 	verify "$R/vm3/out.log" x86 --n-is-seq --no-loss --records $n
 }
 
+# (g) nkhv is killed (kill -9) under a Linux VM (role hvdeath): nkddi.ko
+# says so once, within 100 ms of guest time after nkhv's last beat (the
+# bound its line gives, from the guest's clock); the reader blocked in
+# read(), the streaming reader and the writer blocked on a full ring end
+# with a non-zero status saying nkhv is gone; hv_lost reads 1; the VM then
+# powers off by itself with a clean kernel log.
+t_hvdeath() {
+	local con=$R/vm2/console.1.log log line bound t0 t1 k0 k1 k2 name rc
+	start "$T/hvdeath.dts" --hv-death --append 2="ed.role=hvdeath" ||
+		return 1
+	ed_bg produce --vm 1 --channel live --generate 1000000 --rate 200
+	wait_lines "$R/vm2/out.log" 200 120 || return 1
+	grep -q '^hvdeath: started' "$con" || { echo "the role did not start"; return 1; }
+	t0=$(date +%s%N)
+	kill -9 "$(cat "$R/nkhv.pid")" || return 1
+	for _ in $(seq 1000); do
+		grep -q 'nkddi: nkhv is gone' "$con" && break
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	for _ in $(seq 300); do
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $runner_pid 2>/dev/null &&
+		{ echo "the VM did not power off within 30 s of nkhv's death"; return 1; }
+	wait $runner_pid
+	rc=$?
+	runner_pid=
+	grep -v '^run-system: run dir' "$R.runner" | grep -v '^\[' | sed 's/^/     /'
+	[ $rc -eq 0 ] || { echo "runner exited $rc"; return 1; }
+	# The serial console ends its lines with CR.
+	log=$(tr -d '\r' <"$con")
+	[ "$(echo "$log" | grep -c 'nkddi: nkhv is gone')" = 1 ] ||
+		{ echo "not exactly one 'nkhv is gone' line from nkddi"; return 1; }
+	line=$(echo "$log" | grep 'nkddi: nkhv is gone')
+	echo "     ${line#*] }" | cut -c1-150
+	bound=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) ms ago.*/\1/p')
+	[ -n "$bound" ] || { echo "no bound in: $line"; return 1; }
+	# Guest time from the loss line (kernel time stamp) to the blocked
+	# reader's end and to the last end (uptime, 10 ms steps, as the role
+	# noticed them).
+	k0=$(echo "$line" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	k1=$(echo "$log" | sed -n 's/^hvdeath: idle exited [0-9]* at \([0-9.]*\) s$/\1/p')
+	k2=$(echo "$log" | sed -n 's/^hvdeath: up exited [0-9]* at \([0-9.]*\) s$/\1/p')
+	echo "     guest: nkhv lost at most $bound ms after its last beat;" \
+		"the blocked reader ended within $(awk -v a="$k0" -v b="$k1" \
+		'BEGIN { printf "%d", (b - a) * 1000 + 10 }') ms of that, all three within" \
+		"$(awk -v a="$k0" -v b="$k2" 'BEGIN { printf "%d", (b - a) * 1000 + 10 }') ms;" \
+		"host: the line on the console $(((t1 - t0) / 1000000)) ms after kill -9"
+	[ "$bound" -le 100 ] || { echo "detected after more than 100 ms"; return 1; }
+	for name in idle live up; do
+		echo "$log" | grep -Eq "^hvdeath: $name exited [1-9][0-9]* at" ||
+			{ echo "$name did not end with an error:"; echo "$log" | grep "hvdeath: $name"; return 1; }
+	done
+	echo "$log" | grep -q '^edcat: /dev/earlydata/idle: nkhv is gone' &&
+		echo "$log" | grep -q '^edcat: /dev/earlydata/live: nkhv is gone' &&
+		echo "$log" | grep -q '^edwrite: /dev/earlydata/up: nkhv is gone' ||
+		{ echo "a reader or the writer did not say nkhv is gone"; return 1; }
+	echo "$log" | grep -qx 'hvdeath: hv_lost=1' || { echo "hv_lost is not 1"; return 1; }
+	grep -q 'nkhv is gone' "$R.process-vms" ||
+		{ echo "the process VM did not say nkhv is gone"; return 1; }
+	vm_console_problems "$R"/vm*/console.*.log
+}
+
 # Inner process: stop what the test started.
 stop_test() {
 	local p
@@ -350,7 +425,7 @@ fi
 for f in "$ED" "$VERIFY" "$HOSTILE" "$VLINKCTL"; do
 	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
 done
-tests="backlog reboot kernel hostile provider dlt"
+tests="backlog reboot kernel hostile provider hvdeath dlt"
 [ "$VM_ARCH" = arm64 ] && tests+=" mixedarch"
 archs=$VM_ARCH
 case " ${ONLY:-$tests} " in *" mixedarch "*) archs="arm64 amd64" ;; esac
