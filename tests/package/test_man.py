@@ -162,7 +162,7 @@ for a in sorted(attrs | stats):
 for f in files(['driver/kernel/*.c', 'guest/linux/*.c']):
     text = open(f, encoding='utf-8').read()
     params = re.findall(r'module_param\((\w+),', text)
-    params += re.findall(r'module_param_named\((\w+),', text)
+    params += re.findall(r'module_param_(?:named|cb)\((\w+),', text)
     for p in params:
         expect(p in man, f'module parameter {p} '
                f'({os.path.relpath(f, src)}) is not in '
