@@ -13,7 +13,10 @@
  * The silence is measured with this VM's clock, which keeps running when
  * the vCPU is not scheduled: a vCPU that was held up looks at a beat that
  * moved meanwhile (nkhv kept beating), so only a silence of nkhv itself
- * counts. The second look keeps a single late timer from deciding.
+ * counts. When the whole host was held up (nkhv and the vCPU alike), the
+ * first look after it may come before nkhv's next beat: so a late look
+ * counts for at most NKDDI_BEAT_GAP_MS of silence, and the second look
+ * keeps a single late timer from deciding.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +27,7 @@
 #include "nkddi.h"
 
 #define NKDDI_BEAT_CHECK_MS 10u
+#define NKDDI_BEAT_GAP_MS 20u /* most silence one look adds */
 
 /* 1 once nkhv is lost (acquire: pairs with the release in beat_lost()). */
 int nkddi_hv_lost(void)
@@ -51,9 +55,10 @@ MODULE_PARM_DESC(hv_lost,
 		 "1 once nkhv is gone (its heartbeat stopped); read-only");
 
 /*
- * nkhv is lost. Hard IRQ context (the hrtimer). `still_ms`: how long the
- * beat stood still; `bound_ms`: time since the last look that saw the
- * previous value, an upper bound of the time since nkhv's last beat.
+ * nkhv is lost. Hard IRQ context (the hrtimer). `still_ms`: the silence
+ * counted (late looks count for NKDDI_BEAT_GAP_MS at most); `bound_ms`:
+ * time since the last look that saw the previous value, an upper bound of
+ * the time since nkhv's last beat.
  */
 static void nkddi_beat_lost(u64 still_ms, u64 bound_ms)
 {
@@ -64,7 +69,7 @@ static void nkddi_beat_lost(u64 still_ms, u64 bound_ms)
 	 * (nkddi_call_over), which wake_up_all() orders.
 	 */
 	smp_store_release(&nkddi.hv_lost, 1);
-	pr_warn("nkhv is gone: its heartbeat in the port stopped %llu ms ago (guest time; nkhv's last beat at most %llu ms ago); calls to nkhv fail from now on, this VM must be restarted\n",
+	pr_warn("nkhv is gone: its heartbeat in the port stood still for %llu ms (guest time; nkhv's last beat at most %llu ms ago); calls to nkhv fail from now on, this VM must be restarted\n",
 		still_ms, bound_ms);
 	wake_up_all(&nkddi.call_wq);
 	nkddi_xirq_raise_local(NK_XIRQ_SYSCONF);
@@ -74,18 +79,25 @@ static enum hrtimer_restart nkddi_beat_check(struct hrtimer *t)
 {
 	struct nkddi_beat *b = &nkddi.beat;
 	u64 now = ktime_get_ns();
+	u64 gap = min_t(u64, now - b->last_ns,
+			NKDDI_BEAT_GAP_MS * NSEC_PER_MSEC);
 	u32 beat = READ_ONCE(nkddi.port->beat); /* read once: the peer's */
 
 	if (beat != b->seen) {
 		b->seen = beat;
 		b->before_ns = b->last_ns;
-		b->moved_ns = now;
 		b->still = 0;
-	} else if (++b->still >= 2 &&
-		   now - b->moved_ns >= NKHV_PORT_LOST_MS * NSEC_PER_MSEC) {
-		nkddi_beat_lost(div_u64(now - b->moved_ns, NSEC_PER_MSEC),
-				div_u64(now - b->before_ns, NSEC_PER_MSEC));
-		return HRTIMER_NORESTART;
+		b->still_ns = 0;
+	} else {
+		b->still++;
+		b->still_ns += gap;
+		if (b->still >= 2 &&
+		    b->still_ns >= NKHV_PORT_LOST_MS * NSEC_PER_MSEC) {
+			nkddi_beat_lost(div_u64(b->still_ns, NSEC_PER_MSEC),
+					div_u64(now - b->before_ns,
+						NSEC_PER_MSEC));
+			return HRTIMER_NORESTART;
+		}
 	}
 	b->last_ns = now;
 	hrtimer_forward_now(t, ms_to_ktime(NKDDI_BEAT_CHECK_MS));
@@ -99,7 +111,7 @@ void nkddi_beat_start(void)
 	u64 now = ktime_get_ns();
 
 	b->seen = READ_ONCE(nkddi.port->beat);
-	b->moved_ns = now;
+	b->still_ns = 0;
 	b->before_ns = now;
 	b->last_ns = now;
 	b->still = 0;

@@ -60,8 +60,8 @@ struct nkddi_beat {
 	bool running;
 	u32 seen; /* the port's beat at the last look */
 	u32 still; /* looks since it last moved */
-	u64 moved_ns; /* the look that saw it move (this VM's clock) */
-	u64 before_ns; /* the look before that one */
+	u64 still_ns; /* silence counted since it last moved */
+	u64 before_ns; /* the look before the one that saw it move */
 	u64 last_ns; /* the last look */
 };
 

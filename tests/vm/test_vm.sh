@@ -295,6 +295,8 @@ t_hvdeath() {
 	ed_bg produce --vm 1 --channel live --generate 1000000 --rate 200
 	wait_lines "$R/vm2/out.log" 200 120 || return 1
 	grep -q '^hvdeath: started' "$con" || { echo "the role did not start"; return 1; }
+	grep -q 'nkhv is gone' "$con" &&
+		{ echo "nkhv taken for gone while it ran"; return 1; }
 	t0=$(date +%s%N)
 	kill -9 "$(cat "$R/nkhv.pid")" || return 1
 	for _ in $(seq 1000); do
