@@ -71,7 +71,8 @@ static void test_idcevo(void **state)
 	assert_int_equal(l->server.vm, 0);
 	assert_int_equal(l->client.vm, 1);
 	assert_string_equal(l->server.info,
-			    "signals,policy=drop-new,record-max=512,ring=1M");
+			    "signals,policy=drop-new,record-max=512,ring=1M,"
+			    "dlt-app=RTOS,dlt-ctx=SIG");
 	assert_int_equal(l->pmem_size, 0x101000);
 	assert_string_equal(sys.vlinks[3].name, "vrpc");
 	assert_int_equal(sys.vlinks[4].server.vm, 2);
