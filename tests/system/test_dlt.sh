@@ -249,13 +249,39 @@ fwd_taken() {
 		"$B/tests/system/json_get" channel=fwd.records 2>/dev/null
 }
 
+
+fwd_backlog() {
+	"$ED" --run-dir "$R" stat --vm 2 --json 2>/dev/null |
+		"$B/tests/system/json_get" channel=fwd.backlog_bytes 2>/dev/null
+}
+
 fwd_at_least() { local v; v=$(fwd_taken); [ -n "$v" ] && [ "$v" -ge "$1" ]; }
 
+# The forwarder has taken everything: the producer is done, it has taken
+# something and nothing is left in the ring.
+fwd_drained() { [ "$(fwd_backlog)" = 0 ] && fwd_at_least 1; }
+
+# The receivers' files hold N messages of context FWD: fwd_received N.
+fwd_received() {
+	cat "$W"/f[0-9].dlt >"$W/fr.dlt" 2>/dev/null
+	[ "$(dlt-convert -a "$W/fr.dlt" 2>/dev/null | grep -c ' FWD- ')" -ge "$1" ]
+}
+
+# Records the producer (VM 1) has written into fwd.
+fwd_written() {
+	"$ED" --run-dir "$R" stat --vm 1 --json 2>/dev/null |
+		"$B/tests/system/json_get" channel=fwd.records 2>/dev/null
+}
+
+fwd_written_at_least() { local v; v=$(fwd_written); [ -n "$v" ] && [ "$v" -ge "$1" ]; }
+
 # dlt-forward: the backlog then live records into a running dlt-daemon,
-# the producer's time stamps kept, nothing lost across a daemon restart.
+# the producer's time stamps kept; the daemon restarts mid-stream, then
+# again while the forwarder is killed (kill -9) with the daemon away:
+# every record arrives once, in order.
 t_forward() {
-	local f p r n=800
-	ldd "$ED" | grep -q libdlt || { echo "     skipped: earlydata built without libdlt"; return 0; }
+	local f p n=800
+	ldd "$ED" 2>/dev/null | grep libdlt >/dev/null || { echo "     skipped: earlydata built without libdlt"; return 0; }
 	DLT_PORT=$((20000 + RANDOM % 20000))
 	mkdir -p "$W/dltfifo"
 	start_nkhv || return 1
@@ -268,23 +294,34 @@ t_forward() {
 	DLT_PIPE_DIR=$W/dltfifo "$ED" --run-dir "$R" dlt-forward --vm 2 --channel fwd >"$W/fwd.out" 2>"$W/fwd.log" &
 	f=$!
 	wait_until fwd_at_least 300 || { echo "     nothing forwarded: $(cat "$W/fwd.log")"; kill $f; return 1; }
-	# The daemon restarts mid-stream.
+	# The daemon restarts under the running forwarder.
 	stop_daemon
 	kill $RECEIVE_PID 2>/dev/null; wait $RECEIVE_PID 2>/dev/null
-	sleep 0.3
 	start_daemon || return 1
 	start_receive "$W/f2.dlt" || { echo "     dlt-receive did not connect again"; return 1; }
+	wait_until fwd_at_least 450 || { echo "     not forwarding after the restart: $(cat "$W/fwd.log")"; kill $f; return 1; }
+	# The daemon goes away; 40 records later the forwarder is killed.
+	stop_daemon
+	kill $RECEIVE_PID 2>/dev/null; wait $RECEIVE_PID 2>/dev/null
+	local w0
+	w0=$(fwd_written)
+	wait_until fwd_written_at_least $((${w0:-0} + 40)) || { echo "     the producer stopped"; return 1; }
+	kill -9 $f; wait $f 2>/dev/null
+	start_daemon || return 1
+	start_receive "$W/f3.dlt" || { echo "     dlt-receive did not connect a third time"; return 1; }
+	DLT_PIPE_DIR=$W/dltfifo "$ED" --run-dir "$R" dlt-forward --vm 2 --channel fwd >>"$W/fwd.out" 2>>"$W/fwd.log" &
+	f=$!
 	wait $p || return 1
-	wait_until fwd_at_least $n || { echo "     forwarded $(fwd_taken) of $n: $(cat "$W/fwd.log")"; kill $f; return 1; }
-	sleep 0.5 # the daemon sends the last ones on
+	wait_until fwd_drained || { echo "     the ring was not drained: $(cat "$W/fwd.log")"; kill $f; return 1; }
+	wait_until fwd_received $n || echo "     the receivers did not get $n messages"
 	kill -TERM $f; wait $f || { cat "$W/fwd.log"; return 1; }
 	kill $RECEIVE_PID 2>/dev/null; wait $RECEIVE_PID 2>/dev/null
 	stop_daemon
-	cat "$W/f1.dlt" "$W/f2.dlt" >"$W/f.dlt"
+	cat "$W/f1.dlt" "$W/f2.dlt" "$W/f3.dlt" >"$W/f.dlt"
 	viewer_csv "$W/f.dlt" "$W/f.csv" || return 1
 	python3 "$CHECK" once "$W/f.csv" $n FWD || return 1
 	python3 "$CHECK" predates "$W/f.csv" FWD "ApplicationID 'RTOS' registered" || return 1
-	grep -q " RTOS FWD- log info V 1 \[{\"ch\":\"fwd\",\"n\":0," <(dlt-convert -a "$W/f.dlt" 2>/dev/null) ||
+	grep -q " RTOS FWD- log info V 1 \\[{\"ch\":\"fwd\",\"n\":0," <(dlt-convert -a "$W/f.dlt" 2>/dev/null) ||
 		{ echo "     dlt-convert does not show the first record"; return 1; }
 }
 
