@@ -71,6 +71,11 @@ both_read() {
 	c=$(convert_count "$1")
 	dlt-convert -a "$1" >"$W/convert.txt" 2>&1 || { echo "     dlt-convert -a failed"; return 1; }
 	viewer_csv "$1" "$W/both.csv" || return 1
+	# DLT Viewer's text conversion too: one line per message.
+	rm -f "$W/both.txt"
+	dlt-viewer -s -c "$1" "$W/both.txt" >"$W/viewer.log" 2>&1
+	v=$(grep -c '' "$W/both.txt" 2>/dev/null)
+	[ "$v" = "$2" ] || { echo "     dlt-viewer -s -c wrote ${v:-no} lines, not $2"; return 1; }
 	v=$(python3 "$CHECK" csv "$W/both.csv" | wc -l)
 	[ "$c" = "$2" ] && [ "$v" = "$2" ] ||
 		{ echo "     $1: dlt-convert counts ${c:-nothing}, DLT Viewer $v, not $2"; return 1; }
