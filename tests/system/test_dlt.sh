@@ -162,6 +162,10 @@ t_restart() {
 		kill -9 $c 2>/dev/null
 		wait $c 2>/dev/null
 	done
+	# The producer blocks on a full ring: drain until it is done.
+	while kill -0 $p 2>/dev/null; do
+		ed consume --vm 2 --channel boot --dlt "$W/k.dlt" --output "$W/k.jsonl" 2>/dev/null || return 1
+	done
 	wait $p || return 1
 	ed consume --vm 2 --channel boot --dlt "$W/k.dlt" --output "$W/k.jsonl" 2>/dev/null || return 1
 	viewer_csv "$W/k.dlt" "$W/k.csv" || return 1
