@@ -53,7 +53,13 @@ int nkddi_mem_add(uint64_t base, uint64_t size, int fd, uint8_t **map)
 		err = -ENOSPC;
 		goto out;
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/*
+	 * Populated at once, as PMEM is physically mapped memory on the
+	 * target: a ring's first pass must not fault page by page (on some
+	 * hosts a first touch costs far more than the copy into the page).
+	 */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		 fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		goto out;

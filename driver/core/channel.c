@@ -291,32 +291,70 @@ struct ed_channel *ed_channel_find(const char *name, int role)
 	return NULL;
 }
 
+/* One record, ed_write's work; called with the lock held. */
+static int write_one(struct ed_channel *ch, nku16_f type, const void *buf,
+		     nku32_f len, nku64_f *seq, int *notify)
+{
+	struct ed_wr w;
+	int r;
+
+	if ((ch->host->flags & ED_HOST_COPY_UNLOCKED) == 0u)
+		return ed_producer_write(&ch->u.p, type, buf, len,
+					 ch->host->now_ns(ch->host->ctx), seq,
+					 notify);
+	r = ed_producer_reserve(&ch->u.p, type, len,
+				ch->host->now_ns(ch->host->ctx), &w, notify);
+	if (seq && (!r || r == -ED_ENOSPC))
+		*seq = w.seq;
+	if (!r) {
+		/* The copy and CRC with interrupts on. */
+		unlock(ch);
+		ed_producer_fill(&ch->u.p, &w, buf);
+		lock(ch);
+		ed_producer_publish(&ch->u.p, &w, notify);
+	}
+	return r;
+}
+
 int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
 	     nku64_f *seq)
 {
 	int r, notify = 0;
-	struct ed_wr w;
 
 	if (ch->role != ED_PRODUCER)
 		return -ED_EINVAL;
 	lock(ch);
-	if (!(ch->host->flags & ED_HOST_COPY_UNLOCKED)) {
-		r = ed_producer_write(&ch->u.p, type, buf, len,
-				      ch->host->now_ns(ch->host->ctx), seq,
-				      &notify);
-	} else {
-		r = ed_producer_reserve(&ch->u.p, type, len,
-					ch->host->now_ns(ch->host->ctx), &w,
-					&notify);
-		if (seq && (!r || r == -ED_ENOSPC))
-			*seq = w.seq;
-		if (!r) {
-			/* The copy and CRC with interrupts on. */
-			unlock(ch);
-			ed_producer_fill(&ch->u.p, &w, buf);
-			lock(ch);
-			ed_producer_publish(&ch->u.p, &w, &notify);
+	r = write_one(ch, type, buf, len, seq, &notify);
+	check_faults(ch);
+	unlock(ch);
+	if (notify != 0)
+		nkops.nk_xirq_trigger(ch->tx, ch->peer);
+	return r;
+}
+
+int ed_write_batch(struct ed_channel *ch, const struct ed_wrec *recs,
+		   nku32_f n, nku32_f *done)
+{
+	int r = 0, notify = 0, nt = 0;
+	nku32_f i;
+
+	*done = 0;
+	if (ch->role != ED_PRODUCER)
+		return -ED_EINVAL;
+	lock(ch);
+	if ((ch->host->flags & ED_HOST_COPY_UNLOCKED) != 0u) {
+		/* Copies outside the lock: one record at a time. */
+		for (i = 0; i < n && r == 0; i++) {
+			r = write_one(ch, recs[i].type, recs[i].buf,
+				      recs[i].len, NULL, &nt);
+			notify |= nt;
+			*done += r == 0 ? 1u : 0u;
 		}
+	} else {
+		r = ed_producer_write_batch(&ch->u.p, recs, n,
+					    ch->host->now_ns(ch->host->ctx),
+					    done, &nt);
+		notify |= nt;
 	}
 	check_faults(ch);
 	unlock(ch);
@@ -389,6 +427,45 @@ int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)
 	if (notify != 0)
 		nkops.nk_xirq_trigger(ch->tx, ch->peer);
 	return r;
+}
+
+int ed_read_batch(struct ed_channel *ch, struct ed_msg *m, nku32_f max,
+		  void *buf, nku32_f buflen)
+{
+	nku32_f n = 0, off = 0, used;
+	int r = ED_MSG_NONE, notify = 0, more = 1;
+
+	if (ch->role != ED_CONSUMER || max == 0u)
+		return -ED_EINVAL;
+	lock(ch);
+	while (more != 0 && n < max) {
+		r = fetch(ch, &m[n], (nku8_f *)buf + off, buflen - off);
+		if (r == -ED_ENOBUFS && n != 0u) {
+			/* Not taken: the next call looks at it again. */
+			r = ED_MSG_NONE;
+			more = 0;
+		} else if (r != ED_MSG_RECORD && r != ED_MSG_LOSS) {
+			more = 0;
+		} else if (ed_consumer_commit_deferred(&ch->u.c) != 0) {
+			r = -ED_EPROTO; /* cannot happen to a copy */
+			more = 0;
+		} else {
+			if (r == ED_MSG_RECORD) {
+				used = (m[n].len + 7u) & ~7u;
+				off += used < buflen - off ? used :
+							     buflen - off;
+			}
+			n++;
+		}
+	}
+	ed_consumer_flush(&ch->u.c, &notify);
+	check_faults(ch);
+	unlock(ch);
+	if (notify != 0)
+		nkops.nk_xirq_trigger(ch->tx, ch->peer);
+	if (n != 0u)
+		return (int)n;
+	return r == ED_MSG_NONE ? 0 : r;
 }
 
 int ed_fetch(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen)

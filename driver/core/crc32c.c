@@ -31,6 +31,11 @@ static nku64_f load64(const nku8_f *p)
 	return v;
 }
 
+static void store64(nku8_f *p, nku64_f v)
+{
+	(void)__builtin_memcpy(p, &v, sizeof(v));
+}
+
 #if defined(__x86_64__)
 /* shift[k][b]: the CRC register b << 8k advanced over SHIFT_* zero bytes */
 static nku32_f shift_big[4][256], shift_small[4][256];
@@ -106,6 +111,57 @@ static nku32_f hw_3way(nku32_f crc, const nku8_f *p, nku32_f n,
 	return shift(t, shift(t, (nku32_f)a) ^ (nku32_f)b) ^ (nku32_f)c;
 }
 
+/* hw_3way, storing every 8 bytes it loads at the same offset of d. */
+static nku32_f hw_3way_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
+			    nku32_f n, nku32_f t[4][256])
+{
+	nku64_f a = crc, b = 0, c = 0, i, k, va, vb, vc;
+
+	for (i = 0; i < n; i += 64u) {
+		__builtin_prefetch(p + i + PREFETCH);
+		__builtin_prefetch(p + n + i + PREFETCH);
+		__builtin_prefetch(p + 2u * n + i + PREFETCH);
+		for (k = i; k < i + 64u; k += 8u) {
+			va = load64(p + k);
+			vb = load64(p + n + k);
+			vc = load64(p + 2u * n + k);
+			store64(d + k, va);
+			store64(d + n + k, vb);
+			store64(d + 2u * n + k, vc);
+			a = hw_u64(a, va);
+			b = hw_u64(b, vb);
+			c = hw_u64(c, vc);
+		}
+	}
+	return shift(t, shift(t, (nku32_f)a) ^ (nku32_f)b) ^ (nku32_f)c;
+}
+
+/* hw_crc, copying p to d on the way: each byte is loaded once. */
+static nku32_f hw_crc_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
+			   nku64_f len)
+{
+	nku64_f v;
+
+	for (; len >= 3u * SHIFT_BIG;
+	     len -= 3u * SHIFT_BIG, p += 3u * SHIFT_BIG, d += 3u * SHIFT_BIG)
+		crc = hw_3way_copy(crc, d, p, SHIFT_BIG, shift_big);
+	for (; len >= 3u * SHIFT_SMALL; len -= 3u * SHIFT_SMALL,
+	     p += 3u * SHIFT_SMALL, d += 3u * SHIFT_SMALL)
+		crc = hw_3way_copy(crc, d, p, SHIFT_SMALL, shift_small);
+	for (; len >= 8u; len -= 8u, p += 8u, d += 8u) {
+		v = load64(p);
+		store64(d, v);
+		crc = (nku32_f)hw_u64(crc, v);
+	}
+	for (; len != 0u; len--) {
+		*d = *p;
+		crc = hw_u8(crc, *p);
+		d++;
+		p++;
+	}
+	return crc;
+}
+
 /* CRC register update with the crc32 instruction. */
 static nku32_f hw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 {
@@ -166,6 +222,32 @@ static nku32_f sw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 	return crc;
 }
 
+/* sw_crc, copying p to d on the way: each byte is loaded once. */
+static nku32_f sw_crc_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
+			   nku64_f len)
+{
+	nku64_f v, w;
+
+	for (; len >= 8u; len -= 8u, p += 8u, d += 8u) {
+		w = load64(p);
+		store64(d, w);
+		v = w ^ crc;
+		crc = slice[7][v & 0xffu] ^ slice[6][(v >> 8) & 0xffu] ^
+		      slice[5][(v >> 16) & 0xffu] ^
+		      slice[4][(v >> 24) & 0xffu] ^
+		      slice[3][(v >> 32) & 0xffu] ^
+		      slice[2][(v >> 40) & 0xffu] ^
+		      slice[1][(v >> 48) & 0xffu] ^ slice[0][v >> 56];
+	}
+	for (; len != 0u; len--) {
+		*d = *p;
+		crc = slice[0][(crc ^ *p) & 0xffu] ^ (crc >> 8);
+		d++;
+		p++;
+	}
+	return crc;
+}
+
 static void ready(void)
 {
 	if (!ed_load_acquire(&tables_ready))
@@ -180,6 +262,16 @@ nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len)
 		return ~hw_crc(~crc, buf, len);
 #endif
 	return ~sw_crc(~crc, buf, len);
+}
+
+nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len)
+{
+	ready();
+#if defined(__x86_64__)
+	if (hw != 0)
+		return ~hw_crc_copy(~crc, dst, src, len);
+#endif
+	return ~sw_crc_copy(~crc, dst, src, len);
 }
 
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload)

@@ -127,6 +127,7 @@ static inline void ed_zero_shared(void *dst, nku64_f n)
 #define ED_HOOK_CHECK_COPIED 4 /* consumer: payload copied, not checked */
 #define ED_HOOK_RECLAIM_LIMIT 5 /* producer: read_pos loaded for reclaim */
 #define ED_HOOK_ATTACH_EPOCH 6 /* consumer: header epoch read, fields not */
+#define ED_HOOK_BATCH_RESERVED 7 /* producer: a batch's record reserved */
 #ifdef ED_TEST_HOOKS
 extern void (*ed_test_hook)(int point);
 #define ED_HOOK(n)                       \

@@ -555,6 +555,7 @@ have_head:
 	return ED_MSG_NONE; /* the producer keeps moving; call again */
 }
 
+#ifdef ED_TSAN
 /*
  * CRC of a record whose payload may be in the shared area (shared != 0).
  * ThreadSanitizer builds read such a payload through ed_copy_from_shared,
@@ -563,31 +564,27 @@ have_head:
 static nku32_f rec_crc_shared(const struct ed_rec_hdr *r, const nku8_f *payload,
 			      int shared)
 {
-#ifdef ED_TSAN
 	nku8_f piece[256];
 	nku32_f crc, done, n;
 
-	if (shared != 0) {
-		crc = ed_crc32c(0u, r, 24u);
-		for (done = 0u; done < r->len; done += n) {
-			n = r->len - done < (nku32_f)sizeof(piece) ?
-				    r->len - done :
-				    (nku32_f)sizeof(piece);
-			ed_copy_from_shared(piece, payload + done, n);
-			crc = ed_crc32c(crc, piece, n);
-		}
-		return crc;
+	if (shared == 0)
+		return ed_rec_crc(r, payload);
+	crc = ed_crc32c(0u, r, 24u);
+	for (done = 0u; done < r->len; done += n) {
+		n = r->len - done < (nku32_f)sizeof(piece) ?
+			    r->len - done :
+			    (nku32_f)sizeof(piece);
+		ed_copy_from_shared(piece, payload + done, n);
+		crc = ed_crc32c(crc, piece, n);
 	}
-#else
-	(void)shared;
-#endif
-	return ed_rec_crc(r, payload);
+	return crc;
 }
+#endif
 
 /*
  * Read and check the payload of the record look() left in HELD_HEADER:
  * copied into dst when given (the CRC is then computed on the copy, the
- * bytes handed out), else checked in place. Touches only what look()
+ * bytes handed out, in the same pass), else checked in place. Touches only what look()
  * fixed and the shared area, so a host may call it without its lock.
  */
 static inline int check_payload(const struct ed_consumer *c, void *dst)
@@ -599,12 +596,24 @@ static inline int check_payload(const struct ed_consumer *c, void *dst)
 	if (c->held != HELD_HEADER)
 		return -ED_EINVAL;
 	payload = c->data + c->peek_pos % c->data_size + ED_REC_HDR_SIZE;
+#ifdef ED_TSAN
 	if (dst != NULL) {
 		ed_copy_from_shared(dst, payload, r->len);
 		payload = (const nku8_f *)dst;
 	}
 	ED_HOOK(ED_HOOK_CHECK_COPIED);
 	crc = rec_crc_shared(r, payload, dst == NULL);
+#else
+	if (dst != NULL) {
+		/* One pass: the CRC is that of the bytes stored in dst. */
+		crc = ed_crc32c_copy(ed_crc32c(0u, r, 24u), dst, payload,
+				     r->len);
+		ed_barrier();
+	} else {
+		crc = ed_rec_crc(r, payload);
+	}
+	ED_HOOK(ED_HOOK_CHECK_COPIED);
+#endif
 	/*
 	 * In place, a good CRC is checked again by the commit, which alone
 	 * can say whether the bytes the caller used were intact: one
@@ -724,7 +733,12 @@ static void space_notify(struct ed_consumer *c, int *notify)
 	c->st.notify_sent++;
 }
 
-int ed_consumer_commit(struct ed_consumer *c, int *notify)
+/*
+ * Consume what is held. With `defer`, a record's new read position is
+ * kept private until ed_consumer_flush (a batch persists its position
+ * once); a loss is always persisted at once.
+ */
+static int commit(struct ed_consumer *c, int *notify, int defer)
 {
 	int held = c->held;
 
@@ -756,15 +770,36 @@ int ed_consumer_commit(struct ed_consumer *c, int *notify)
 		c->seq_pos = c->replay_end;
 		c->replay_end = 0;
 	}
-	if (!replaying(c))
-		publish_pos(c);
 	if (held != HELD_HEADER) {
 		c->st.records++;
 		c->st.bytes += c->held_hdr.len;
 	}
-	if (c->policy == ED_POLICY_BLOCK && !replaying(c))
-		space_notify(c, notify);
+	if (defer == 0)
+		ed_consumer_flush(c, notify);
 	return 0;
+}
+
+int ed_consumer_commit(struct ed_consumer *c, int *notify)
+{
+	return commit(c, notify, 0);
+}
+
+int ed_consumer_commit_deferred(struct ed_consumer *c)
+{
+	int notify;
+
+	return commit(c, &notify, 1);
+}
+
+void ed_consumer_flush(struct ed_consumer *c, int *notify)
+{
+	*notify = 0;
+	if (replaying(c) != 0)
+		return;
+	if (c->pub_pos != c->read_pos || c->pub_seq != c->read_seq)
+		publish_pos(c);
+	if (c->policy == ED_POLICY_BLOCK)
+		space_notify(c, notify);
 }
 
 int ed_consumer_read(struct ed_consumer *c, struct ed_msg *m, void *buf,

@@ -390,12 +390,41 @@ static inline void fill(const struct ed_producer *p, struct ed_wr *w,
 		pad.crc = ed_rec_crc(&pad, NULL);
 		ed_copy_to_shared(p->data + off, &pad, sizeof(pad));
 	}
+#ifdef ED_TSAN
 	w->h.crc = ed_rec_crc(&w->h, buf);
 	ed_copy_to_shared(p->data + w->off + ED_REC_HDR_SIZE, buf, len);
+#else
+	/* One pass over the payload: sealed as it is copied in. */
+	w->h.crc = ed_crc32c_copy(ed_crc32c(0u, &w->h, 24u),
+				  p->data + w->off + ED_REC_HDR_SIZE, buf, len);
+#endif
 	if (w->span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
 		ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE + len,
 			       w->span - ED_REC_HDR_SIZE - len);
 	ed_copy_to_shared(p->data + w->off, &w->h, sizeof(w->h));
+}
+
+/* Count the filled record in the private head and sequence. */
+static inline void advance(struct ed_producer *p, const struct ed_wr *w)
+{
+	p->head += w->pad + w->span;
+	p->next_seq++;
+	p->st.records++;
+	p->st.bytes += w->h.len;
+}
+
+/*
+ * Make every record the private head covers visible, and notify a
+ * sleeping consumer. One release may cover several records (a batch):
+ * the consumer never looks past the head it loaded.
+ */
+static inline void release(struct ed_producer *p, int *notify)
+{
+	/* [P1] the records are complete before the head covers them: [C1] */
+	ed_store_release(&p->hdr->head, p->head);
+	/* [P6] next_seq after head; pairs with [C6] */
+	ed_store_release(&p->hdr->next_seq, p->next_seq);
+	maybe_notify(p, notify); /* [P7] */
 }
 
 /* Make the filled record visible and notify a sleeping consumer. */
@@ -403,15 +432,8 @@ static inline void publish(struct ed_producer *p, const struct ed_wr *w,
 			   int *notify)
 {
 	*notify = 0;
-	p->head += w->pad + w->span;
-	p->next_seq++;
-	/* [P1] the record is complete before the head covers it: [C1] */
-	ed_store_release(&p->hdr->head, p->head);
-	/* [P6] next_seq after head; pairs with [C6] */
-	ed_store_release(&p->hdr->next_seq, p->next_seq);
-	p->st.records++;
-	p->st.bytes += w->h.len;
-	maybe_notify(p, notify); /* [P7] */
+	advance(p, w);
+	release(p, notify);
 }
 
 int ed_producer_reserve(struct ed_producer *p, nku16_f type, nku32_f len,
@@ -446,4 +468,54 @@ int ed_producer_write(struct ed_producer *p, nku16_f type, const void *buf,
 	fill(p, &w, buf);
 	publish(p, &w, notify);
 	return 0;
+}
+
+/*
+ * Write recs[0, n) in order with one head store for all of them. What is
+ * pending is released first when the next record needs room made (a
+ * reclaim, a drop or a wait each publish something of their own, and a
+ * reclaim must never reach a record the consumer cannot see yet), and
+ * when it would pass a quarter of the data area (docs/earlydata-
+ * protocol.md, "Batches"). Stops at the first record refused; *done
+ * says how many were written.
+ */
+int ed_producer_write_batch(struct ed_producer *p, const struct ed_wrec *recs,
+			    nku32_f n, nku64_f ts_ns, nku32_f *done,
+			    int *notify)
+{
+	nku64_f pub = p->head;
+	struct ed_wr w;
+	nku32_f i;
+	int r = 0, nt = 0;
+
+	*notify = 0;
+	for (i = 0; i < n; i++) {
+		nku64_f need = need_for(p, ed_rec_span(recs[i].len));
+
+		/*
+		 * Release what is pending before a record that would make
+		 * room (reclaim, drop, block: each publishes something of
+		 * its own) or push the unpublished part past a quarter.
+		 */
+		if (p->head != pub &&
+		    (p->head + need - p->tail > p->data_size ||
+		     p->head - pub + need > p->data_size / 4u)) {
+			release(p, &nt);
+			*notify |= nt;
+			pub = p->head;
+		}
+		r = reserve(p, recs[i].type, recs[i].len, ts_ns, &w, &nt);
+		*notify |= nt;
+		ED_HOOK(ED_HOOK_BATCH_RESERVED);
+		if (r != 0)
+			break;
+		fill(p, &w, recs[i].buf);
+		advance(p, &w);
+	}
+	*done = i;
+	if (p->head != pub) {
+		release(p, &nt);
+		*notify |= nt;
+	}
+	return r;
 }

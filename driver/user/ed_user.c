@@ -274,6 +274,30 @@ int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 	}
 }
 
+int ed_user_write_batch(struct ed_channel *ch, const struct ed_wrec *recs,
+			nku32_f n, nku32_f *done, int timeout_ms)
+{
+	nku64_f deadline = 0;
+	nku32_f k;
+	int r;
+
+	*done = 0;
+	for (;;) {
+		if (nkddi_hv_lost())
+			return -ED_USER_EHVLOST;
+		r = ed_write_batch(ch, recs + *done, n - *done, &k);
+		*done += k;
+		if (r != -ED_EAGAIN || !timeout_ms)
+			return r;
+		if (!deadline)
+			deadline = deadline_of(timeout_ms);
+		if (!left_ms(deadline))
+			return r;
+		ed_user_wait(ch, ED_EV_SPACE | ED_EV_LINK,
+			     deadline ? left_ms(deadline) : 1000);
+	}
+}
+
 /* Let a spinning CPU breathe (and its sibling thread run). */
 static inline void cpu_relax(void)
 {
@@ -327,5 +351,38 @@ int ed_user_next(struct ed_channel *ch, struct ed_msg *m, void *buf,
 				     left_ms(deadline) :
 				     1000);
 		faults = 0;
+	}
+}
+
+int ed_user_read_batch(struct ed_channel *ch, struct ed_msg *m, nku32_f max,
+		       void *buf, nku32_f buflen, int timeout_ms)
+{
+	nku64_f deadline = 0, spin_end = 0;
+	int r;
+
+	for (;;) {
+		r = ed_read_batch(ch, m, max, buf, buflen);
+		if (r != 0 && r != -ED_EAGAIN)
+			return r;
+		if (nkddi_hv_lost())
+			return -ED_USER_EHVLOST;
+		if (!timeout_ms)
+			return 0;
+		if (!deadline)
+			deadline = deadline_of(timeout_ms);
+		if (!left_ms(deadline))
+			return 0;
+		if (!spin_end)
+			spin_end = ed_user_now_ns() + ED_USER_SPIN_NS;
+		if (ed_user_now_ns() < spin_end) {
+			cpu_relax();
+			continue;
+		}
+		if (ed_arm(ch))
+			continue;
+		ed_user_wait(ch, ED_EV_DATA | ED_EV_LINK,
+			     deadline && left_ms(deadline) < 1000 ?
+				     left_ms(deadline) :
+				     1000);
 	}
 }

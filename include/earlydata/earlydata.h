@@ -111,6 +111,14 @@ struct ed_channel *ed_channel_find(const char *name, int role);
 /* Producer: append one record (see ed_producer_write for results). */
 int ed_write(struct ed_channel *ch, nku16_f type, const void *buf, nku32_f len,
 	     nku64_f *seq);
+/*
+ * Producer: append recs[0, n) in order, stamped with one clock read and
+ * made visible with one head store (see ed_producer_write_batch). Stops
+ * at the first record ed_write would refuse and returns its result (0:
+ * all written); *done counts the records written.
+ */
+int ed_write_batch(struct ed_channel *ch, const struct ed_wrec *recs,
+		   nku32_f n, nku32_f *done);
 /* Producer: would a record of len bytes fit now? */
 int ed_write_ready(struct ed_channel *ch, nku32_f len);
 
@@ -122,6 +130,15 @@ int ed_write_ready(struct ed_channel *ch, nku32_f len);
 int ed_read(struct ed_channel *ch, struct ed_msg *m, void *buf, nku32_f buflen);
 int ed_fetch(struct ed_channel *ch, struct ed_msg *m, void *buf,
 	     nku32_f buflen);
+/*
+ * Consumer: up to max messages (records and loss events, in order), each
+ * record copied and checked as by ed_read, packed 8-byte aligned into
+ * buf (m[i].data points there); consumed and persisted together, with
+ * one store of the read position. Returns how many (0: none), or as
+ * ed_read when the first one fails (-ED_ENOBUFS: it alone does not fit).
+ */
+int ed_read_batch(struct ed_channel *ch, struct ed_msg *m, nku32_f max,
+		  void *buf, nku32_f buflen);
 int ed_peek(struct ed_channel *ch, struct ed_msg *m);
 int ed_commit(struct ed_channel *ch);
 int ed_rewind(struct ed_channel *ch);

@@ -40,6 +40,22 @@ unsigned int ed_user_wait(struct ed_channel *ch, unsigned int events,
 int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 		  nku32_f len, nku64_f *seq, int timeout_ms);
 
+/*
+ * ed_write_batch, waiting for space under the block policy until every
+ * record is written or timeout_ms passes. Returns as ed_write_batch;
+ * *done counts the records written.
+ */
+int ed_user_write_batch(struct ed_channel *ch, const struct ed_wrec *recs,
+			nku32_f n, nku32_f *done, int timeout_ms);
+
+/*
+ * ed_read_batch, waiting up to timeout_ms (polling first, as
+ * ed_user_next) until at least one message is there. Returns the number
+ * of messages (0: none came), or a negative error.
+ */
+int ed_user_read_batch(struct ed_channel *ch, struct ed_msg *m, nku32_f max,
+		       void *buf, nku32_f buflen, int timeout_ms);
+
 /* How ed_user_next takes a record. */
 #define ED_USER_READ 0 /* copied into buf and consumed (ed_read) */
 #define ED_USER_PEEK 1 /* zero-copy, consumed by ed_commit (ed_peek) */

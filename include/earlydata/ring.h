@@ -125,6 +125,13 @@ static inline nku64_f ed_rec_span(nku64_f len)
 /* CRC32C (Castagnoli), as used for records; crc starts at 0. */
 nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len);
 
+/*
+ * ed_crc32c of src while copying it to dst (which must not overlap it):
+ * one pass, each byte loaded once, so the CRC is that of the bytes
+ * stored in dst even if src changes meanwhile.
+ */
+nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len);
+
 /* CRC of a record: its header (without crc and reserved) and payload. */
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload);
 

@@ -126,6 +126,24 @@ void ed_producer_fill(const struct ed_producer *p, struct ed_wr *w,
 void ed_producer_publish(struct ed_producer *p, const struct ed_wr *w,
 			 int *notify);
 
+/* One record of a batch: type, payload and its length. */
+struct ed_wrec {
+	const void *buf;
+	nku32_f len;
+	nku16_f type;
+};
+
+/*
+ * Write recs[0, n) in order, as ed_producer_write each, all stamped
+ * ts_ns, with one head store (one cache line crossing to the consumer)
+ * for as many records as a quarter of the data area holds. Stops at the
+ * first record ed_producer_write would refuse and returns its result
+ * (0 when all were written); *done counts the records written.
+ */
+int ed_producer_write_batch(struct ed_producer *p, const struct ed_wrec *recs,
+			    nku32_f n, nku64_f ts_ns, nku32_f *done,
+			    int *notify);
+
 /* Would a record of `len` bytes fit now (block policy wait condition)? */
 int ed_producer_has_space(struct ed_producer *p, nku32_f len);
 
@@ -238,6 +256,16 @@ int ed_consumer_settle(struct ed_consumer *c, int verdict, int copied);
  * producer must get a space XIRQ.
  */
 int ed_consumer_commit(struct ed_consumer *c, int *notify);
+
+/*
+ * ed_consumer_commit, but the new read position stays private (not yet
+ * persisted, the producer not yet told) until ed_consumer_flush: a batch
+ * of records costs one store and one barrier on the shared line. What
+ * was read since the last flush is delivered again after a crash, so a
+ * caller flushes once it has done its part with the records.
+ */
+int ed_consumer_commit_deferred(struct ed_consumer *c);
+void ed_consumer_flush(struct ed_consumer *c, int *notify);
 
 /*
  * Copying read: fetch, then commit. -ED_ENOBUFS (nothing consumed) when

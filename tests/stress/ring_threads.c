@@ -20,7 +20,7 @@
  * Built as is, under ThreadSanitizer too (scripts/build.sh tsan).
  *
  * usage: ring_threads POLICY [SECONDS] [--ring BYTES] [--record-max N]
- *                    [--seed N]
+ *                    [--seed N] [--batch]
  *   POLICY	block | drop-new | overwrite-oldest
  *   SECONDS	total run time (default 3), split over two geometries
  *		unless --ring is given; STRESS_THREADS_SECONDS overrides it
@@ -331,6 +331,7 @@ static uint64_t ev_asleep(struct event *e, uint64_t *aux)
 struct run {
 	struct geom g;
 	uint32_t policy;
+	int batch; /* --batch: the producer writes batches */
 	uint64_t seconds_ns, seed;
 	uint8_t *pmem;
 	uint64_t pmem_size;
@@ -412,6 +413,56 @@ static int attach(struct run *r, struct ed_producer *p, uint64_t *rs)
 #endif
 }
 
+/*
+ * --batch: 1 to 16 records with one ed_producer_write_batch (one head
+ * store for all, all stamped with the first one's time). Returns -1 on a
+ * failure (reported).
+ */
+static int write_batch(struct run *r, struct ed_producer *p, uint64_t *rs,
+		       uint8_t *bufs, uint64_t *faults)
+{
+	struct ed_wrec recs[16];
+	uint64_t seq = p->next_seq;
+	uint32_t n = 1 + (uint32_t)rnd_below(rs, 16), i, done = 0;
+	unsigned long snap;
+	int k, notify;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *b = bufs + (size_t)i * (r->g.record_max + 8);
+
+		recs[i].buf = b;
+		recs[i].len = len_of(seq + i, r->g.record_max);
+		recs[i].type = type_of(seq + i);
+		fill(b, seq + i, recs[i].len);
+	}
+	snap = ev_snap(&r->space_ev);
+	k = ed_producer_write_batch(p, recs, n, ts_of(seq), &done, &notify);
+	if (notify) {
+		r->p_notify++;
+		ev_post(&r->data_ev);
+	}
+	if (p->st.faults != *faults) {
+		producer_fault(r, p);
+		*faults = p->st.faults;
+	}
+	__atomic_fetch_add(&r->prod_progress, done + (k == -ED_ENOSPC),
+			   __ATOMIC_SEQ_CST);
+	if (k == 0)
+		return 0;
+	if (k == -ED_ENOSPC && r->policy == ED_POLICY_DROP_NEW)
+		return 0;
+	if (k == -ED_EAGAIN && r->policy == ED_POLICY_BLOCK) {
+		r->p_waits++;
+		ev_wait(&r->space_ev, snap,
+			__atomic_load_n(&r->cons_progress, __ATOMIC_SEQ_CST),
+			&r->quit);
+		return 0;
+	}
+	fail("producer: batch of %u from seq %" PRIu64 " returned %d after %u",
+	     n, seq, k, done);
+	return -1;
+}
+
 static void *producer(void *arg)
 {
 	struct run *r = arg;
@@ -419,12 +470,13 @@ static void *producer(void *arg)
 	uint64_t rs = r->seed * 2 + 1, seq, got, faults = 0, until_restart,
 		 pause_at;
 	uint8_t *buf = malloc(r->g.record_max + 8);
+	uint8_t *bufs = malloc(16 * (r->g.record_max + 8));
 	unsigned long snap;
 	uint32_t len;
 	int k, notify;
 
 	pin(1);
-	if (!buf) {
+	if (!buf || !bufs) {
 		fail("producer: out of memory");
 		goto out;
 	}
@@ -467,6 +519,11 @@ static void *producer(void *arg)
 			/* A pause: the consumer catches up and sleeps. */
 			usleep((useconds_t)rnd_below(&rs, 1000));
 			pause_at = now_ns() + rnd_below(&rs, 50000000);
+		}
+		if (r->batch) {
+			if (write_batch(r, &p, &rs, bufs, &faults))
+				break;
+			continue;
 		}
 		seq = p.next_seq;
 		len = len_of(seq, r->g.record_max);
@@ -513,6 +570,7 @@ out:
 	__atomic_store_n(&r->prod_done, 1, __ATOMIC_RELEASE);
 	ev_post(&r->data_ev);
 	free(buf);
+	free(bufs);
 	return NULL;
 }
 
@@ -598,7 +656,8 @@ static void check_msg(struct run *r, const struct ed_msg *m,
 		r->c_next = m->seq + 1;
 	want_len = len_of(m->seq, r->g.record_max);
 	want_type = type_of(m->seq);
-	want_ts = ts_of(m->seq);
+	/* A batch's records share its first one's time stamp. */
+	want_ts = r->batch ? m->ts_ns : ts_of(m->seq);
 	if (m->len != want_len || m->type != want_type || m->ts_ns != want_ts) {
 		fail("record seq %" PRIu64
 		     " corrupt: len %u type %u ts %" PRIu64
@@ -828,6 +887,8 @@ static uint32_t max_record(uint64_t data_size)
 	return (uint32_t)(span - ED_REC_HDR_SIZE);
 }
 
+static int batch_mode; /* --batch */
+
 static int run_one(uint32_t policy, struct geom g, uint64_t ns, uint64_t seed)
 {
 	static char name[96];
@@ -844,6 +905,7 @@ static int run_one(uint32_t policy, struct geom g, uint64_t ns, uint64_t seed)
 	run_name = name;
 	r->g = g;
 	r->policy = policy;
+	r->batch = batch_mode;
 	r->seed = seed;
 	r->seconds_ns = ns;
 	r->pmem_size = ed_ring_pmem_size(g.data_size);
@@ -974,7 +1036,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr,
 			"usage: %s block|drop-new|overwrite-oldest [SECONDS] "
-			"[--ring BYTES] [--record-max N] [--seed N]\n",
+			"[--ring BYTES] [--record-max N] [--seed N] [--batch]\n",
 			argv[0]);
 		return 2;
 	}
@@ -1001,6 +1063,8 @@ int main(int argc, char **argv)
 			if (parse_u64(argv[++i], &rmax) || !rmax ||
 			    rmax > 0x7fffffff)
 				goto bad;
+		} else if (!strcmp(argv[i], "--batch")) {
+			batch_mode = 1;
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			if (parse_u64(argv[++i], &seed))
 				goto bad;

@@ -191,6 +191,127 @@ static void test_overwrite_oldest_exact(void **state)
 	lossy(ED_POLICY_OVERWRITE_OLDEST, ED_LOSS_OVERWRITTEN);
 }
 
+/*
+ * Batches on both sides: the producer writes 1..40 records per
+ * ed_producer_write_batch (one head store), the consumer takes 1..16 per
+ * flush (one persisted read position). Every seq is delivered once or
+ * reported lost, exactly, under each policy; block loses nothing.
+ */
+static void batched(uint32_t policy)
+{
+	static uint8_t bufs[40][RMAX], rb[RMAX];
+	struct ed_wrec recs[40];
+	struct ed_msg m;
+	uint64_t w = 0, expect = 0, got = 0, lost = 0;
+	uint32_t i, n, done, k, t;
+	unsigned int seed = 7;
+	int r, notify;
+
+	attach_p(policy, ED_ATTACH_FORMATTED);
+	ed_consumer_open(&C, pmem, pmem_size);
+	while (expect < 6000) {
+		n = (uint32_t)(rand_r(&seed) % 40) + 1;
+		if (w < 6000 && n > 6000 - w)
+			n = (uint32_t)(6000 - w);
+		for (i = 0; i < n; i++) {
+			recs[i].buf = bufs[i];
+			recs[i].len = fill(bufs[i], w + i);
+			recs[i].type = (uint16_t)((w + i) & 0xff);
+		}
+		r = w < 6000 ? ed_producer_write_batch(&P, recs, n, w * 1000,
+						       &done, &notify) :
+			       0;
+		if (w < 6000) {
+			w += done;
+			if (r == -ED_ENOSPC)
+				w++; /* dropped: its seq is spent */
+			else if (r != 0)
+				assert_int_equal(r, -ED_EAGAIN);
+		}
+		assert_int_equal(P.hdr->head, P.head); /* all released */
+		t = (uint32_t)(rand_r(&seed) % 16) + 1;
+		for (k = 0; k < t; k++) {
+			r = ed_consumer_fetch(&C, &m, rb, sizeof(rb));
+			if (r == ED_MSG_NONE)
+				break;
+			if (r == ED_MSG_LOSS) {
+				assert_int_equal(m.loss_first, expect);
+				expect += m.loss_count;
+				lost += m.loss_count;
+			} else {
+				assert_int_equal(r, ED_MSG_RECORD);
+				assert_int_equal(m.seq, expect);
+				check_payload(&m, m.seq);
+				expect++;
+				got++;
+			}
+			assert_int_equal(ed_consumer_commit_deferred(&C), 0);
+		}
+		ed_consumer_flush(&C, &notify);
+		assert_int_equal(C.ctl->read_pos, C.read_pos);
+	}
+	assert_int_equal(got + lost, 6000);
+	assert_int_equal(C.st.faults + P.st.faults, 0);
+	if (policy == ED_POLICY_BLOCK)
+		assert_int_equal(lost, 0);
+	else
+		assert_true(lost > 0);
+}
+
+static void test_batches_block(void **state)
+{
+	(void)state;
+	batched(ED_POLICY_BLOCK);
+}
+
+static void test_batches_drop_new(void **state)
+{
+	(void)state;
+	batched(ED_POLICY_DROP_NEW);
+}
+
+static void test_batches_overwrite_oldest(void **state)
+{
+	(void)state;
+	batched(ED_POLICY_OVERWRITE_OLDEST);
+}
+
+/*
+ * Deferred commits persist nothing until the flush: a consumer restarted
+ * before it gets those records again, one restarted after it does not.
+ */
+static void test_deferred_commit_until_flush(void **state)
+{
+	static uint8_t rb[RMAX];
+	struct ed_msg m;
+	uint64_t n;
+	int notify;
+
+	(void)state;
+	attach_p(ED_POLICY_BLOCK, ED_ATTACH_FORMATTED);
+	for (n = 0; n < 10; n++)
+		assert_int_equal(produce(n), 0);
+	ed_consumer_open(&C, pmem, pmem_size);
+	for (n = 0; n < 4; n++) {
+		assert_int_equal(ed_consumer_fetch(&C, &m, rb, sizeof(rb)),
+				 ED_MSG_RECORD);
+		assert_int_equal(ed_consumer_commit_deferred(&C), 0);
+	}
+	ed_consumer_open(&C, pmem, pmem_size); /* crashed before the flush */
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 0);
+	for (n = 1; n < 4; n++) {
+		assert_int_equal(ed_consumer_fetch(&C, &m, rb, sizeof(rb)),
+				 ED_MSG_RECORD);
+		assert_int_equal(m.seq, n);
+		assert_int_equal(ed_consumer_commit_deferred(&C), 0);
+	}
+	ed_consumer_flush(&C, &notify);
+	ed_consumer_open(&C, pmem, pmem_size); /* after it */
+	assert_int_equal(read1(&m), ED_MSG_RECORD);
+	assert_int_equal(m.seq, 4);
+}
+
 static void test_restarts_resume(void **state)
 {
 	struct ed_msg m;
@@ -286,6 +407,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backlog_in_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_block_wraps_without_loss,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches_block, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batches_drop_new, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batches_overwrite_oldest,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_commit_until_flush,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_new_exact, setup,
 						teardown),

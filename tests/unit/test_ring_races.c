@@ -436,6 +436,87 @@ static void test_rewind_racing_reclaim(void **state)
 	(void)replayed;
 }
 
+/*
+ * Batches: whenever the producer makes room (a drop, a reclaim), the
+ * records of its batch it has not published are published first. Here a
+ * batch fills the ring and the consumer runs as soon as room was made:
+ * it must never see a drop or a tail ahead of records it cannot see
+ * yet (it would report them lost, then get them).
+ */
+static struct ed_msg got[64];
+static unsigned int ngot;
+
+static void drain_all(void)
+{
+	int k;
+
+	while (ngot < 64 && (k = take(&got[ngot])) != ED_MSG_NONE) {
+		assert_true(k == ED_MSG_RECORD || k == ED_MSG_LOSS);
+		ngot++;
+	}
+}
+
+/* At each reserve of the batch: the consumer looks once room was made. */
+static void at_reserve(void)
+{
+	if (P.st.dropped + P.st.overwritten != 0)
+		drain_all();
+	on_hook(ED_HOOK_BATCH_RESERVED, at_reserve); /* every record */
+}
+
+static void batch_through(uint32_t policy, unsigned int n)
+{
+	static uint8_t bufs[40][RMAX];
+	struct ed_wrec recs[40];
+	uint64_t expect = 0;
+	uint32_t done, i;
+	int r, notify;
+
+	start(policy);
+	for (i = 0; i < n; i++) {
+		recs[i].buf = bufs[i];
+		recs[i].len = fill(bufs[i], i);
+		recs[i].type = 1;
+	}
+	ngot = 0;
+	on_hook(ED_HOOK_BATCH_RESERVED, at_reserve);
+	r = ed_producer_write_batch(&P, recs, n, 5, &done, &notify);
+	hook_fn = NULL;
+	if (policy == ED_POLICY_DROP_NEW) {
+		assert_int_equal(r, -ED_ENOSPC);
+		assert_int_equal(done, 30);
+	} else {
+		assert_int_equal(r, 0);
+		assert_int_equal(done, n);
+	}
+	drain_all();
+	hook_fn = NULL;
+	no_faults();
+	for (i = 0; i < ngot; i++) {
+		if (got[i].kind == ED_MSG_LOSS) {
+			assert_int_equal(got[i].loss_first, expect);
+			expect += got[i].loss_count;
+		} else {
+			assert_int_equal(got[i].seq, expect);
+			expect++;
+		}
+	}
+	assert_int_equal(expect, policy == ED_POLICY_DROP_NEW ? 31 : n);
+}
+
+static void test_batch_drop_publishes_first(void **state)
+{
+	(void)state;
+	/* 31 records of 136 bytes into 4096: the last one is dropped. */
+	batch_through(ED_POLICY_DROP_NEW, 31);
+}
+
+static void test_batch_reclaim_publishes_first(void **state)
+{
+	(void)state;
+	batch_through(ED_POLICY_OVERWRITE_OLDEST, 40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +536,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_gap_is_bounded,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_drop_publishes_first,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_reclaim_publishes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rewind_racing_reclaim,
 						setup, teardown),
 	};

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CRC32C: the known check value, and ed_crc32c_copy (the one-pass copy
+ * and CRC of the record paths) against ed_crc32c and memcpy for every
+ * length up to a few of the 3-way loop's blocks, at every alignment of
+ * source and destination, continuing from a non-zero CRC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <earlydata/ring.h>
+
+static void test_check_value(void **state)
+{
+	(void)state;
+	/* The CRC-32C check value of "123456789" (RFC 3720, B.4). */
+	assert_int_equal(ed_crc32c(0, "123456789", 9), 0xe3069283u);
+}
+
+static void test_copy_matches(void **state)
+{
+	enum { MAX = 3 * 4096 * 2 + 3 * 256 + 100 };
+	unsigned char *src = malloc(MAX + 16), *dst = malloc(MAX + 32);
+	size_t len, a, b, i;
+
+	(void)state;
+	assert_non_null(src);
+	assert_non_null(dst);
+	for (i = 0; i < MAX + 16; i++)
+		src[i] = (unsigned char)(i * 131u + (i >> 7));
+	for (len = 0; len < MAX; len += len < 300 ? 1 : 997) {
+		for (a = 0; a < 8; a += len < 300 ? 1 : 3) {
+			b = (a * 5) % 8;
+			memset(dst, 0xa5, MAX + 32);
+			assert_int_equal(ed_crc32c_copy(0x1234u, dst + b,
+							src + a, len),
+					 ed_crc32c(0x1234u, src + a, len));
+			assert_memory_equal(dst + b, src + a, len);
+			/* Nothing written outside [b, b + len). */
+			for (i = 0; i < b; i++)
+				assert_int_equal(dst[i], 0xa5);
+			assert_int_equal(dst[b + len], 0xa5);
+		}
+	}
+	free(src);
+	free(dst);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_value),
+		cmocka_unit_test(test_copy_matches),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
