@@ -79,52 +79,6 @@ static const char *loss_reason(unsigned int r)
 	return "unknown";
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		k = utf8_seq(s + i, n - i);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
 /* A JSON string of valid UTF-8, escaped as jansson does. */
 static void json_string(const unsigned char *s, size_t n)
 {
@@ -201,7 +155,7 @@ static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
 		       "\"len\":%u,",
 		       (unsigned long long)le64toh(h->epoch), seq, type, ts,
 		       len);
-		if (utf8_valid(data, len)) {
+		if (ed_dlt_utf8_valid(data, len)) {
 			printf("\"data\":");
 			json_string(data, len);
 		} else {
