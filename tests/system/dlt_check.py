@@ -12,6 +12,13 @@
   dlt_check.py once FILE.csv N [CTID]     the records (of context CTID)
                                           are the generated payloads
                                           n = 0..N-1, each once, in order
+  dlt_check.py channels FILE.csv OUT.jsonl CHANNEL=CTID...
+                                          per channel, every line of OUT
+                                          (earlydata consume --output, the
+                                          same run as the DLT file) is its
+                                          message in the CSV, in order: a
+                                          record with its payload and time
+                                          stamp, a loss as its warning
   dlt_check.py predates FILE.csv CTID TEXT the first message of context
                                           CTID has a time stamp at least
                                           0.5 s before the first message
@@ -64,6 +71,38 @@ def stamps(csv_path, out_path):
         if int(g["Count"]) != w["seq"] % 256:
             fail("message %d: counter %s, seq %d" % (i, g["Count"],
                                                      w["seq"]))
+
+
+def channels(csv_path, out_path, pairs):
+    got = rows(csv_path)
+    lines = [json.loads(l) for l in open(out_path)]
+    total = 0
+    for pair in pairs:
+        name, ctid = pair.split("=")
+        want = [w for w in lines if w["channel"] == name]
+        have = [g for g in got if g["Ctid"] == ctid]
+        if len(want) != len(have):
+            fail("channel %s: %d lines, %d DLT messages of context %s" %
+                 (name, len(want), len(have), ctid))
+        for i, (w, g) in enumerate(zip(want, have)):
+            if "loss" in w:
+                l = w["loss"]
+                text = "lost %d records, seq %d..%d (%s)" % (
+                    l["count"], l["first"], l["first"] + l["count"] - 1,
+                    l["reason"])
+                if g["Subtype"] != "warn" or text not in g["Payload"]:
+                    fail("channel %s line %d: loss %r, message %r" %
+                         (name, i, l, g["Payload"]))
+                continue
+            tm = w["ts_ns"] // 100000 % 2**32
+            if g["Timestamp"] != "%d.%04d" % (tm // 10000, tm % 10000) or \
+                    g["Payload"] != w["data"]:
+                fail("channel %s line %d: record %r, message %s %r" %
+                     (name, i, w, g["Timestamp"], g["Payload"]))
+        total += len(want)
+    if total != len(got):
+        fail("%d DLT messages, %d lines of these channels" % (len(got), total))
+    print("%d messages, each its record or loss, in order" % total)
 
 
 def generated(g):
@@ -127,6 +166,8 @@ def main():
     elif cmd == "once":
         once(sys.argv[2], int(sys.argv[3]),
              sys.argv[4] if len(sys.argv) > 4 else None)
+    elif cmd == "channels":
+        channels(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif cmd == "predates":
         predates(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "losses":

@@ -3,7 +3,9 @@
 # its summary holds (produced = delivered, nothing lost or duplicated,
 # the cluster's overwritten records accounted for), and its DLT file
 # shows the RTOS boot milestones in order with the time stamps of their
-# records, and the cluster's loss warning.
+# records, and the cluster's loss warning; in DLT Viewer's CSV export,
+# every record and loss of each channel is its message, in order, with
+# its time stamp.
 # Usage: test_demo_dlt.sh BUILD_DIR SRC_DIR
 set -uo pipefail
 B=$1
@@ -35,4 +37,13 @@ grep -q ' CLU- FRM- log warn V 1 \[earlydata: channel cluster lost [0-9]* record
 first_warn=$(grep -n ' CLU- FRM- log warn ' "$W/boot.txt" | head -n 1 | cut -d: -f1)
 first_frame=$(grep -n ' CLU- FRM- log debug ' "$W/boot.txt" | head -n 1 | cut -d: -f1)
 [ "$first_warn" -lt "$first_frame" ] || { echo "FAIL: the warning is not before the frames"; exit 1; }
+# DLT Viewer's CSV export: every record and loss of each channel, in
+# order, with its time stamp; the text conversion reads it too.
+export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$W TZ=UTC
+dlt-viewer -s -csv -c "$W/boot.dlt" "$W/boot.csv" >"$W/viewer.log" 2>&1
+python3 "$S/dlt_check.py" channels "$W/boot.csv" "$W/run/linux-received.jsonl" \
+	boot=BOOT signals=SIG cluster=FRM || exit 1
+dlt-viewer -s -c "$W/boot.dlt" "$W/boot.viewer.txt" >"$W/viewer.log" 2>&1
+[ "$(grep -c '' "$W/boot.viewer.txt")" = "$(grep -c '' "$W/boot.txt")" ] ||
+	{ echo "FAIL: dlt-viewer -s -c and dlt-convert -a count different messages"; exit 1; }
 echo "ok   the demo's boot.dlt: $(grep -c '' "$W/boot.txt") messages, milestones and loss warning as recorded"
