@@ -291,7 +291,8 @@ fwd_written_at_least() { local v; v=$(fwd_written); [ -n "$v" ] && [ "$v" -ge "$
 t_forward() {
 	local f p n=800
 	ldd "$ED" 2>/dev/null | grep libdlt >/dev/null || { echo "     skipped: earlydata built without libdlt"; return 0; }
-	DLT_PORT=$((20000 + RANDOM % 20000))
+	# A TCP port free now, for the daemon.
+	DLT_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
 	mkdir -p "$W/dltfifo"
 	start_nkhv || return 1
 	# 200 records a second for 4 s: the first second is the backlog.
