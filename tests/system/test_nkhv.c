@@ -482,6 +482,9 @@ static int state_child(void *arg)
 	vl->s_id = 9; /* set by the hypervisor */
 	nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, 1);
 	CHECK(vl->s_state == NK_DEV_VLINK_OFF);
+	/* The refusal is reported to the caller, not only counted. */
+	CHECK(strstr(nkddi_last_error(), "SYSCONF") != NULL &&
+	      strstr(nkddi_last_error(), "refused") != NULL);
 	CHECK(vl->s_id == 1);
 	vl->c_state = 77; /* not a state */
 	nkops.nk_xirq_trigger(NK_XIRQ_SYSCONF, 1);
