@@ -20,6 +20,11 @@
  *   hw_limits crc SIZE TOTAL
  *	the driver's CRC32C (ed_crc32c) over a cached block of SIZE bytes:
  *	what sealing or checking a record costs besides moving it.
+ *   hw_limits crccopy SIZE RING TOTAL
+ *	the driver's one-pass CRC32C and copy (ed_crc32c_copy) of a hot
+ *	block of SIZE bytes into successive slots of a RING-byte ring: the
+ *	least a producer does per byte (the copying read's work is the
+ *	same, out of the ring).
  *   hw_limits pingpong COUNT
  *	two processes on two CPUs bounce one cache line; one-way latency
  *	is half of each round trip.
@@ -151,6 +156,28 @@ static int run_crc(uint32_t size, uint64_t total)
 	return 0;
 }
 
+static int run_crccopy(uint32_t size, size_t ring, uint64_t total)
+{
+	size_t slots = ring >= size ? ring / size : 1, i = 0;
+	unsigned char *src = alloc(size), *dst = alloc(slots * size);
+	uint64_t cnt = total / size, k, t0;
+	nku32_f crc = 0;
+
+	for (k = 0; k < slots; k++)
+		crc = ed_crc32c_copy(crc, dst + k * size, src, size);
+	bench_pin(0);
+	t0 = bench_now_ns();
+	for (k = 0; k < cnt; k++) {
+		crc = ed_crc32c_copy(crc, dst + i * size, src, size);
+		if (++i == slots)
+			i = 0;
+	}
+	t0 = bench_now_ns() - t0;
+	bench_report_tput("crc", "crc32c", "copy-ring", size, cnt, t0, t0,
+			  crc & 1);
+	return 0;
+}
+
 static int run_clock(uint64_t count)
 {
 	uint64_t t0 = bench_now_ns(), i, x = 0;
@@ -217,6 +244,11 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "crc") && bench_parse_size(argv[2]))
 		return run_crc(bench_parse_size(argv[2]),
 			       strtoull(argv[3], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "crccopy") &&
+	    bench_parse_size(argv[2]) && bench_parse_size(argv[3]))
+		return run_crccopy(bench_parse_size(argv[2]),
+				   bench_parse_size(argv[3]),
+				   strtoull(argv[4], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "clock"))
 		return run_clock(strtoull(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "pingpong"))
@@ -225,6 +257,7 @@ int main(int argc, char **argv)
 		"usage: hw_limits memcpy SIZE hot|ring:N|large:N TOTAL\n"
 		"       hw_limits xcore SIZE RING TOTAL\n"
 		"       hw_limits crc SIZE TOTAL\n"
+		"       hw_limits crccopy SIZE RING TOTAL\n"
 		"       hw_limits clock COUNT\n"
 		"       hw_limits pingpong COUNT\n");
 	return 2;

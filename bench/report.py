@@ -16,9 +16,13 @@ SIZES = [64, 1024, 65536]
 SIZE_NAME = {0: "-", 8: "8 B", 64: "64 B", 1024: "1 KiB", 65536: "64 KiB"}
 METRICS = ["records_per_s", "gb_per_s", "prod_cpu_ns_per_record",
            "cons_cpu_ns_per_record", "p50_ns", "p99_ns", "p999_ns",
-           "max_ns", "attach_ns", "fill_gb_per_s", "ns_per_call"]
+           "max_ns", "attach_ns", "fill_gb_per_s", "ns_per_call",
+           "records", "pmem_bytes_per_channel", "pdev_bytes_per_channel",
+           "driver_bytes_per_channel"]
 TPUT_ROWS = [("earlydata", "copy", "Earlydata, copying read"),
              ("earlydata", "peek", "Earlydata, zero-copy read"),
+             ("earlydata", "batch", "Earlydata, batched calls (copying "
+              "read, about 16 KiB a call)"),
              ("iceoryx", "copy", "iceoryx, copied out"),
              ("iceoryx", "peek", "iceoryx, read in place (every byte summed)"),
              ("pipe", "copy", "pipe"),
@@ -40,6 +44,9 @@ def load(out):
     res = {}
     for key, rows in groups.items():
         agg = {"runs": len(rows)}
+        for s in ("error",):
+            if any(s in r for r in rows):
+                agg[s] = next(r[s] for r in rows if s in r)
         for m in METRICS:
             vals = [r[m] for r in rows if m in r]
             if vals:
@@ -92,13 +99,19 @@ def gbs(v):
     return "%.3g" % v
 
 
-def hw_section(res, lines):
+def mib(v):
+    return "%d MiB" % (v >> 20) if v else "n/a"
+
+
+def hw_section(res, lines, meta):
     lines.append("## Hardware limits measured in this run\n")
     lines.append("| limit | 64 B | 1 KiB | 64 KiB |")
     lines.append("|---|---:|---:|---:|")
     for mode, name in (("hot", "memcpy, blocks in cache, GB/s"),
                        ("ring", "memcpy into a 2 MiB ring, GB/s"),
-                       ("large", "memcpy from a 96 MiB source, GB/s"),
+                       ("large", "memcpy from a %s source (the backlog's "
+                                 "size), GB/s" % mib(meta.get(
+                                     "drain_bytes", 0))),
                        ("xcore", "cross-core ring (copy in, read in "
                                  "place), GB/s")):
         lines.append("| %s | %s |" % (name, " | ".join(
@@ -107,6 +120,11 @@ def hw_section(res, lines):
     lines.append("| the driver's CRC32C on cached data, GB/s | %s |" % (
         " | ".join(spread(res, ("crc", "crc32c", "cached", sz, ""),
                           "gb_per_s", gbs) for sz in SIZES)))
+    lines.append("| the driver's one-pass CRC32C + copy into a 2 MiB ring "
+                 "(`ed_crc32c_copy`), GB/s | %s |" % (
+                     " | ".join(spread(res, ("crc", "crc32c", "copy-ring",
+                                             sz, ""), "gb_per_s", gbs)
+                                for sz in SIZES)))
     cl = ("latency", "cacheline", "poll", 64, "one-way")
     lines.append("")
     lines.append("Cache-line ping-pong between the two CPUs, one way: p50 %s,"
@@ -115,6 +133,10 @@ def hw_section(res, lines):
                      fmt_ns(med(res, cl, "p99_ns")),
                      spread(res, ("clock", "clock_gettime", "monotonic", 0,
                                   ""), "ns_per_call", fmt_ns)))
+
+
+def tp(res, impl, mode, size, m="gb_per_s"):
+    return med(res, ("throughput", impl, mode, size, ""), m)
 
 
 def tput_section(res, lines, ratios):
@@ -130,41 +152,49 @@ def tput_section(res, lines, ratios):
         "(two processes on the two CPUs: memcpy() into a shared 2 MiB ring, "
         "the consumer reads every byte in place, no checks): about the "
         "most a transfer between two processes can reach on this "
-        "machine. "
-        "*Earlydata ×*: the Earlydata rate (copying read / zero-copy read) "
-        "divided by this row's. CPU: user+system time of each process per "
-        "record.\n")
+        "machine. The Earlydata rows: one record per call "
+        "(`ed_user_write`, then `ed_user_next` copying or zero-copy with "
+        "`ed_commit`), and the batched calls (`ed_user_write_batch` and "
+        "`ed_user_read_batch`, copying, about 16 KiB and at most 64 records "
+        "a call: 64 records of 64 B, 16 of 1 KiB, 1 of 64 KiB). "
+        "*Earlydata ×*: the Earlydata rate (copying read / zero-copy read "
+        "/ batched calls) divided by this row's. CPU: user+system time of "
+        "each process per record.\n")
     for size in SIZES:
         mc = med(res, ("memcpy", "memcpy", "ring", size, ""), "gb_per_s")
-        edc = med(res, ("throughput", "earlydata", "copy", size, ""),
-                  "records_per_s")
-        edp = med(res, ("throughput", "earlydata", "peek", size, ""),
-                  "records_per_s")
+        ed = [tp(res, "earlydata", k, size, "records_per_s")
+              for k in ("copy", "peek", "batch")]
         lines.append("### %s records\n" % SIZE_NAME[size])
         xc = med(res, ("memcpy", "memcpy", "xcore", size, ""), "gb_per_s")
         lines.append("| transfer | records/s | GB/s median (min–max) | of "
                      "memcpy | of cross-core | Earlydata copy × | "
-                     "Earlydata zero-copy × | CPU/record producer | "
-                     "CPU/record consumer |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+                     "Earlydata zero-copy × | Earlydata batched × | "
+                     "CPU/record producer | CPU/record consumer |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for impl, mode, name in TPUT_ROWS:
             key = ("throughput", impl, mode, size, "")
             if key not in res:
                 continue
             rate = med(res, key, "records_per_s")
             gb = med(res, key, "gb_per_s")
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                name, fmt_rate(rate), spread(res, key, "gb_per_s", gbs),
-                fmt_x(gb, mc), fmt_x(gb, xc), fmt_x(edc, rate),
-                fmt_x(edp, rate),
-                fmt_ns(med(res, key, "prod_cpu_ns_per_record")),
-                fmt_ns(med(res, key, "cons_cpu_ns_per_record"))))
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                         % (name, fmt_rate(rate),
+                            spread(res, key, "gb_per_s", gbs),
+                            fmt_x(gb, mc), fmt_x(gb, xc),
+                            fmt_x(ed[0], rate), fmt_x(ed[1], rate),
+                            fmt_x(ed[2], rate),
+                            fmt_ns(med(res, key, "prod_cpu_ns_per_record")),
+                            fmt_ns(med(res, key, "cons_cpu_ns_per_record"))))
             ratios.append({"bench": "throughput", "impl": impl,
                            "mode": mode, "size": size,
                            "of_memcpy": gb / mc if gb and mc else None,
                            "of_cross_core": gb / xc if gb and xc else None,
-                           "earlydata_copy_x": edc / rate if rate else None,
-                           "earlydata_peek_x": edp / rate if rate else None})
+                           "earlydata_copy_x": ed[0] / rate
+                           if rate and ed[0] else None,
+                           "earlydata_peek_x": ed[1] / rate
+                           if rate and ed[1] else None,
+                           "earlydata_batch_x": ed[2] / rate
+                           if rate and ed[2] else None})
         for mode, name in (("xcore", "cross-core ring, two processes "
                                      "(limit)"),
                            ("ring", "memcpy into a 2 MiB ring, one CPU "
@@ -173,18 +203,59 @@ def tput_section(res, lines, ratios):
             key = ("memcpy", "memcpy", mode, size, "")
             if key in res:
                 r = med(res, key, "records_per_s")
-                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                             "| %s |"
                              % (name, fmt_rate(r),
                                 spread(res, key, "gb_per_s", gbs),
                                 fmt_x(med(res, key, "gb_per_s"), mc),
                                 fmt_x(med(res, key, "gb_per_s"), xc),
-                                fmt_x(edc, r), fmt_x(edp, r),
+                                fmt_x(ed[0], r), fmt_x(ed[1], r),
+                                fmt_x(ed[2], r),
                                 fmt_ns(med(res, key,
                                            "prod_cpu_ns_per_record")),
                                 fmt_ns(med(res, key,
                                            "cons_cpu_ns_per_record"))
                                 if mode == "xcore" else ""))
         lines.append("")
+
+
+CPU_COLS = [("earlydata", "copy", "Earlydata copying read"),
+            ("earlydata", "peek", "Earlydata zero-copy read"),
+            ("earlydata", "batch", "Earlydata batched calls"),
+            ("memcpy", "xcore", "cross-core ring (limit)"),
+            ("iceoryx", "copy", "iceoryx copied out"),
+            ("seqpacket", "copy", "UNIX seqpacket")]
+
+
+def cpu_key(impl, mode, size):
+    return ("memcpy" if impl == "memcpy" else "throughput", impl, mode,
+            size, "")
+
+
+def cpu_section(res, lines):
+    lines.append("## CPU per record\n")
+    lines.append(
+        "CPU time (user + system, all threads, `getrusage`) of each side "
+        "over the timed part of the throughput runs above, divided by the "
+        "records: what one record costs the producer and the consumer at "
+        "full speed, in ns (medians of the runs). The one-pass CRC32C + "
+        "copy of the record's payload alone (one CPU, cached, into a 2 MiB "
+        "ring) is given for scale.\n")
+    lines.append("| record | side | %s | CRC32C + copy alone |" % " | ".join(
+        n for _, _, n in CPU_COLS))
+    lines.append("|---|---|%s---:|" % ("---:|" * len(CPU_COLS)))
+    for size in SIZES:
+        cc = med(res, ("crc", "crc32c", "copy-ring", size, ""),
+                 "prod_cpu_ns_per_record")
+        for side, m in (("producer", "prod_cpu_ns_per_record"),
+                        ("consumer", "cons_cpu_ns_per_record")):
+            lines.append("| %s | %s | %s | %s |" % (
+                SIZE_NAME[size], side, " | ".join(
+                    "%.0f" % v if v is not None else "n/a" for v in (
+                        med(res, cpu_key(i, md, size), m)
+                        for i, md, _ in CPU_COLS)),
+                "%.0f" % cc if cc is not None else "n/a"))
+    lines.append("")
 
 
 LAT_SLEEP = [("eventfd", 0), ("futex", 0), ("pipe", None), ("iceoryx", None),
@@ -267,15 +338,51 @@ def lat_section(res, lines, ratios):
     return ev, cl
 
 
+def load_section(res, lines, ratios):
+    lines.append("## Latency under load\n")
+    lines.append(
+        "64 B records on channel `lat`, one every 100 µs, their send time "
+        "in the record, while the same producer streams 64 KiB records on "
+        "channel `tput` between them (never waiting for space, so each "
+        "sample leaves on time) and the consumer, one thread serving both "
+        "channels, polls `lat` first and otherwise takes one 64 KiB record "
+        "(copying read). *idle*: the same without the stream, in the same "
+        "run. One way = receive − send time; p50 with min–max over the "
+        "runs, the others medians over the runs.\n")
+    lines.append("| 64 B records | p50 (min–max) | p99 | p99.9 | max | "
+                 "p50 ÷ idle | p99 ÷ idle | 64 KiB stream meanwhile, GB/s |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    idle = ("latency", "earlydata", "idle", 64, "under-load")
+    for mode, name in (("idle", "idle (no other traffic)"),
+                       ("load", "while 64 KiB records stream")):
+        key = ("latency", "earlydata", mode, 64, "under-load")
+        if key not in res:
+            continue
+        st = ("stream", "earlydata", mode, 65536, "under-load")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, spread(res, key, "p50_ns", fmt_ns),
+            fmt_ns(med(res, key, "p99_ns")), fmt_ns(med(res, key, "p999_ns")),
+            fmt_ns(med(res, key, "max_ns")),
+            fmt_x(med(res, key, "p50_ns"), med(res, idle, "p50_ns")),
+            fmt_x(med(res, key, "p99_ns"), med(res, idle, "p99_ns")),
+            spread(res, st, "gb_per_s", gbs) if mode == "load" else ""))
+        ratios.append({"bench": "latency-under-load", "mode": mode,
+                       "size": 64, "p50_ns": med(res, key, "p50_ns"),
+                       "p99_ns": med(res, key, "p99_ns"),
+                       "p999_ns": med(res, key, "p999_ns")})
+    lines.append("")
+
+
 def drain_section(res, lines, ratios, meta):
     lines.append("## Backlog drain\n")
     lines.append(
-        "The producer writes %d MiB of payload before the consumer process "
+        "The producer writes %s of payload before the consumer process "
         "exists; the consumer then joins its VM, starts the driver "
         "(*attach*) and delivers the whole backlog (timed). *of memcpy*: "
         "fraction of the memcpy bandwidth for the same block size from a "
-        "96 MiB source just written (what reading a backlog larger than "
-        "the caches costs at least).\n" % (meta.get("drain_bytes", 0) >> 20))
+        "source of the backlog's size just written (what reading a backlog "
+        "larger than the caches costs at least).\n" % mib(
+            meta.get("drain_bytes", 0)))
     lines.append("| record | read | GB/s (min–max) | records/s | of memcpy "
                  "| attach | CPU/record consumer |")
     lines.append("|---|---|---:|---:|---:|---:|---:|")
@@ -297,187 +404,353 @@ def drain_section(res, lines, ratios, meta):
                            "of_memcpy": gb / mc if gb and mc else None})
         key = ("memcpy", "memcpy", "large", size, "")
         if key in res:
-            lines.append("| %s | memcpy from 96 MiB (limit) | %s | %s | "
+            lines.append("| %s | memcpy from %s (limit) | %s | %s | "
                          "1.00× | | |" % (SIZE_NAME[size],
+                                          mib(meta.get("drain_bytes", 0)),
                                           spread(res, key, "gb_per_s", gbs),
                                           fmt_rate(med(res, key,
                                                        "records_per_s"))))
     lines.append("")
 
 
-def targets(res, ev, cl):
+def scale_counts(meta):
+    return [int(x) for x in str(meta.get("scale_channels", "")).split()]
+
+
+def scale_section(res, lines, ratios, meta):
+    lines.append("## Channels at once\n")
+    lines.append(
+        "N block-policy channels between VM 1 and VM 2 at once, each with a "
+        "16 KiB ring, in a system of their own (bench/run.sh writes it for "
+        "each N); one producer thread (CPU 0) and one consumer thread "
+        "(CPU 1) serve them all. *stream*: 64 B records written to each "
+        "channel in turn as fast as they go (waiting for space), the "
+        "consumer going round the channels and taking what each holds "
+        "(copying read); aggregate records/s and CPU per record, and the "
+        "age of every 16th record when taken (now − its time stamp: the "
+        "latency at saturation, mostly the time a record queues in its "
+        "ring). *paced*: one 64 B record in flight at a time, about 20 µs "
+        "apart, each on the next channel, the consumer polling the "
+        "channels round and round; one way = receive − send time.\n")
+    lines.append("| channels | records/s (min–max) | × 1 channel | "
+                 "CPU/record producer | CPU/record consumer | paced p50 | "
+                 "paced p99 | paced p99.9 | saturated p50 | saturated p99 |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    one = med(res, ("scale", "earlydata", "stream", 64, "1"),
+              "records_per_s")
+    mem = None
+    for n in scale_counts(meta):
+        leg = str(n)
+        key = ("scale", "earlydata", "stream", 64, leg)
+        ref = ("scale", "earlydata", "refused", 64, leg)
+        if key not in res:
+            if ref in res:
+                lines.append("| %d | refused by the driver: “%s” | | | | | "
+                             "| | | |" % (n, res[ref].get("error", "")))
+                ratios.append({"bench": "scale", "channels": n,
+                               "refused": res[ref].get("error", "")})
+            continue
+        mem = mem or key
+        pk = ("latency", "earlydata-scale", "paced", 64, leg)
+        sk = ("latency", "earlydata-scale", "saturated", 64, leg)
+        r = med(res, key, "records_per_s")
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            n, spread(res, key, "records_per_s", fmt_rate), fmt_x(r, one),
+            fmt_ns(med(res, key, "prod_cpu_ns_per_record")),
+            fmt_ns(med(res, key, "cons_cpu_ns_per_record")),
+            fmt_ns(med(res, pk, "p50_ns")), fmt_ns(med(res, pk, "p99_ns")),
+            fmt_ns(med(res, pk, "p999_ns")), fmt_ns(med(res, sk, "p50_ns")),
+            fmt_ns(med(res, sk, "p99_ns"))))
+        ratios.append({"bench": "scale", "channels": n,
+                       "records_per_s": r,
+                       "x_one_channel": r / one if r and one else None,
+                       "paced_p99_ns": med(res, pk, "p99_ns"),
+                       "saturated_p99_ns": med(res, sk, "p99_ns")})
+    lines.append("")
+    if mem:
+        pm = med(res, mem, "pmem_bytes_per_channel")
+        pd = med(res, mem, "pdev_bytes_per_channel")
+        dr = med(res, mem, "driver_bytes_per_channel")
+        lines.append(
+            "Memory per channel, from the device tree as nkhv laid it out "
+            "(read by the programs from the channels' descriptors): PMEM "
+            "%d bytes (4 KiB of ring headers and the 16 KiB ring chosen "
+            "here; the smallest ring a channel may have is 8 KiB, 12 KiB of "
+            "PMEM), PDEV %d bytes (the vlink's descriptor and its info "
+            "string, in each of the two VMs), together %.1f KiB; the "
+            "driver's own state for a channel (`struct ed_channel`) is %d "
+            "bytes in each VM, in a static table of `ED_MAX_CHANNELS` "
+            "slots.\n" % (pm, pd, (pm + pd) / 1024.0, dr))
+        ratios.append({"bench": "scale-memory", "pmem_bytes": pm,
+                       "pdev_bytes": pd, "driver_bytes": dr})
+
+
+def reliability_section(res, lines):
+    n = 0
+    for key, g in res.items():
+        if key[1] == "earlydata" and key[0] in ("throughput", "drain",
+                                                "scale") and "records" in g:
+            n += g["records"]["median"] * g["runs"]
+    lines.append("## Reliability in these runs\n")
+    lines.append(
+        "Every Earlydata run above checks each record it takes: its index "
+        "on its channel (in order, none lost, none twice) and its length; "
+        "the driver checks each record's header and CRC32C and every "
+        "shared value it reads, as always (no check is turned off for "
+        "the benchmarks). A wrong record, a loss event or a fault ends the "
+        "program with an error and the whole run with it, so every figure "
+        "here comes from runs where all of about %s timed records (and "
+        "their warm-ups) arrived exactly once. Exactly-once across `kill "
+        "-9` of either side, exact loss accounting under each policy and "
+        "the validation of every shared value against a hostile peer are "
+        "properties, not timings: the test suite checks them "
+        "(`tests/stress`, `tests/system`, `tests/unit`), not this "
+        "report.\n" % fmt_rate(n))
+    return n
+
+
+def targets(res, ev, cl, meta):
     t = []
 
-    def add(name, value, limit, ok, detail):
-        t.append({"target": name, "value": value, "limit": limit,
+    def add(group, name, value, limit, ok, detail, upper=False):
+        t.append({"group": group, "target": name, "value": value,
+                  "limit": limit,
                   "met": bool(ok) if value is not None and
                   limit is not None else None, "detail": detail})
 
-    def tp(impl, mode, size, m="gb_per_s"):
-        return med(res, ("throughput", impl, mode, size, ""), m)
-
-    mc64k = med(res, ("memcpy", "memcpy", "ring", 65536, ""), "gb_per_s")
-    for mode, nm in (("copy", "copying"), ("peek", "zero-copy")):
-        v = tp("earlydata", mode, 65536)
-        add("64 KiB, %s read: ≥ 0.5 × memcpy bandwidth" % nm,
-            v, mc64k and 0.5 * mc64k, v and mc64k and v >= 0.5 * mc64k,
-            "%s GB/s vs memcpy %s GB/s (%s)" % (
-                gbs(v or 0), gbs(mc64k or 0), fmt_x(v, mc64k)))
-        s = tp("stream", "copy", 65536)
-        add("64 KiB, %s read: ≥ 4 × UNIX stream socket" % nm,
-            v, s and 4 * s, v and s and v >= 4 * s,
-            "%s GB/s vs stream %s GB/s (%s)" % (gbs(v or 0), gbs(s or 0),
-                                                fmt_x(v, s)))
-        v = tp("earlydata", mode, 64, "records_per_s")
-        s = tp("seqpacket", "copy", 64, "records_per_s")
-        add("64 B, %s read: ≥ 25 × UNIX seqpacket record rate" % nm,
-            v, s and 25 * s, v and s and v >= 25 * s,
+    sq = tp(res, "seqpacket", "copy", 64, "records_per_s")
+    xc64 = med(res, ("memcpy", "memcpy", "xcore", 64, ""), "records_per_s")
+    calls = {"copy": "single-record calls, copying read",
+             "peek": "single-record calls, zero-copy read",
+             "batch": "batched calls"}
+    for mode in ("copy", "peek", "batch"):
+        v = tp(res, "earlydata", mode, 64, "records_per_s")
+        add("64B", "64 B: ≥ 25× UNIX seqpacket (%s)" % calls[mode],
+            v, sq and 25 * sq, v and sq and v >= 25 * sq,
             "%s rec/s vs seqpacket %s rec/s (%s)" % (
-                fmt_rate(v), fmt_rate(s), fmt_x(v, s)))
+                fmt_rate(v), fmt_rate(sq), fmt_x(v, sq)))
+        add("64B", "64 B: ≥ 0.25× the cross-core ring (%s)" % calls[mode],
+            v, xc64 and 0.25 * xc64, v and xc64 and v >= 0.25 * xc64,
+            "%s rec/s vs cross-core ring %s rec/s (%s)" % (
+                fmt_rate(v), fmt_rate(xc64), fmt_x(v, xc64)))
+    xc = med(res, ("memcpy", "memcpy", "xcore", 65536, ""), "gb_per_s")
+    for mode, nm in (("copy", "copying read"), ("peek", "zero-copy read")):
+        v = tp(res, "earlydata", mode, 65536)
+        add("64K", "64 KiB: ≥ 0.85× the cross-core ring, %s" % nm,
+            v, xc and 0.85 * xc, v and xc and v >= 0.85 * xc,
+            "%s GB/s vs cross-core ring %s GB/s (%s)" % (
+                gbs(v or 0), gbs(xc or 0), fmt_x(v, xc)))
+    v = med(res, ("latency", "earlydata", "poll", 64, "write-to-wake"),
+            "p50_ns")
+    add("poll", "Polling consumer p50 ≤ 3× the one-way cache-line "
+        "ping-pong (64 B)", v, cl and 3 * cl, v and cl and v <= 3 * cl,
+        "%s vs ping-pong one way %s (%s)" % (fmt_ns(v), fmt_ns(cl),
+                                             fmt_x(v, cl)))
+    v = med(res, ("latency", "earlydata", "sleep", 64, "write-to-wake"),
+            "p50_ns")
+    add("sleep", "Sleeping wake-up p50 ≤ 1.2× raw eventfd (64 B)", v,
+        ev and 1.2 * ev, v and ev and v <= 1.2 * ev,
+        "%s vs eventfd %s (%s)" % (fmt_ns(v), fmt_ns(ev), fmt_x(v, ev)))
+    v = med(res, ("drain", "earlydata", "copy", 65536, ""), "gb_per_s")
+    m = med(res, ("memcpy", "memcpy", "large", 65536, ""), "gb_per_s")
+    add("drain", "Backlog drain ≥ 0.6× memcpy from a source of that size, "
+        "copying read (%s backlog, 64 KiB records)" % mib(
+            meta.get("drain_bytes", 0)),
+        v, m and 0.6 * m, v and m and v >= 0.6 * m,
+        "%s GB/s vs memcpy %s GB/s (%s)" % (gbs(v or 0), gbs(m or 0),
+                                            fmt_x(v, m)))
+    for mode, nm in (("copy", "copying read"), ("peek", "zero-copy read")):
         for size in SIZES:
-            v = tp("earlydata", mode, size, "records_per_s")
-            s = tp("iceoryx", mode, size, "records_per_s")
-            add("%s, %s read: ahead of iceoryx" % (SIZE_NAME[size], nm),
+            v = tp(res, "earlydata", mode, size, "records_per_s")
+            s = tp(res, "iceoryx", mode, size, "records_per_s")
+            add("iceoryx", "Ahead of iceoryx: %s, %s" % (SIZE_NAME[size],
+                                                          nm),
                 v, s, v and s and v > s,
                 "%s rec/s vs iceoryx %s rec/s (%s)" % (
                     fmt_rate(v), fmt_rate(s), fmt_x(v, s)))
-    v = med(res, ("latency", "earlydata", "sleep", 64, "write-to-wake"),
-            "p50_ns")
-    add("sleeping consumer wake-up p50 ≤ 1.2 × raw eventfd (64 B)", v,
-        ev and 1.2 * ev, v and ev and v <= 1.2 * ev,
-        "%s vs eventfd %s (%s)" % (fmt_ns(v), fmt_ns(ev), fmt_x(v, ev)))
-    v = med(res, ("latency", "earlydata", "poll", 64, "write-to-wake"),
-            "p50_ns")
-    add("polling consumer latency p50 ≤ 2 × cache-line ping-pong (64 B)", v,
-        cl and 2 * cl, v and cl and v <= 2 * cl,
-        "%s vs ping-pong one way %s (%s)" % (fmt_ns(v), fmt_ns(cl),
-                                             fmt_x(v, cl)))
-    for mode, nm in (("copy", "copying"), ("peek", "zero-copy")):
-        v = med(res, ("drain", "earlydata", mode, 65536, ""), "gb_per_s")
-        m = med(res, ("memcpy", "memcpy", "large", 65536, ""), "gb_per_s")
-        add("backlog drain, 64 KiB records, %s read: ≥ 0.5 × memcpy" % nm,
-            v, m and 0.5 * m, v and m and v >= 0.5 * m,
-            "%s GB/s vs memcpy %s GB/s (%s)" % (gbs(v or 0), gbs(m or 0),
-                                                fmt_x(v, m)))
     return t
 
 
-def analysis(res, lines, tg):
+def analysis(res, lines, tg, meta):
     """Where a target is missed: the measurements in this run that bound it."""
     def m(key, metric):
         return med(res, key, metric)
 
-    missed = [x for x in tg if x["met"] is False]
+    def pc(mode, size, side):
+        return m(("throughput", "earlydata", mode, size, ""),
+                 side + "_cpu_ns_per_record")
+
+    missed = {x["group"] for x in tg if x["met"] is False}
     lines.append("## What limits the missed targets\n")
     if not missed:
         lines.append("Every target is met in this run.\n")
         return
-    mc = m(("memcpy", "memcpy", "ring", 65536, ""), "gb_per_s")
-    xc = m(("memcpy", "memcpy", "xcore", 65536, ""), "gb_per_s")
-    ed = max(m(("throughput", "earlydata", k, 65536, ""), "gb_per_s") or 0
-             for k in ("copy", "peek"))
-    crc64k = m(("crc", "crc32c", "cached", 65536, ""), "gb_per_s")
-    if mc and xc:
-        lines.append(
-            "* **64 KiB vs memcpy.** Half the one-CPU memcpy bandwidth is "
-            "%s GB/s. The cross-core ring, which only moves the bytes from "
-            "one CPU to the other (the producer copies them in, the "
-            "consumer reads them in place; no CRC, header or validation), "
-            "reaches %s GB/s here (%s of memcpy): bytes that cross from one "
-            "CPU's cache to the other's cost more than a copy on one CPU. "
-            "Earlydata reaches %s of that limit. Besides the copy, each "
-            "side runs the CRC32C over every payload byte (the producer to "
-            "seal the record, the consumer to check what it hands out), at "
-            "%s GB/s on cached data here; copy then CRC on one CPU bounds "
-            "the producer at %s GB/s even before any byte crosses to the "
-            "other CPU; 4 × the stream socket (%s GB/s) is above that bound "
-            "too." % (gbs(mc / 2), gbs(xc), fmt_x(xc, mc), fmt_x(ed, xc),
-                      gbs(crc64k or 0),
-                      gbs(1 / (1 / mc + 1 / crc64k)) if crc64k else "n/a",
-                      gbs(4 * (m(("throughput", "stream", "copy", 65536,
-                                  ""), "gb_per_s") or 0))))
-    sq = m(("throughput", "seqpacket", "copy", 64, ""), "records_per_s")
-    x64 = m(("memcpy", "memcpy", "xcore", 64, ""), "records_per_s")
-    e64 = max(m(("throughput", "earlydata", k, 64, ""), "records_per_s") or 0
-              for k in ("copy", "peek"))
+    lines.append("Only measurements of this run are used below.\n")
     clk = m(("clock", "clock_gettime", "monotonic", 0, ""), "ns_per_call")
-    if sq and x64:
+    cl = m(("latency", "cacheline", "poll", 64, "one-way"), "p50_ns")
+    crc = {s: m(("crc", "crc32c", "cached", s, ""), "gb_per_s")
+           for s in SIZES}
+    cc = {s: m(("crc", "crc32c", "copy-ring", s, ""), "gb_per_s")
+          for s in SIZES}
+    ccns = {s: m(("crc", "crc32c", "copy-ring", s, ""),
+                 "prod_cpu_ns_per_record") for s in SIZES}
+    if "64B" in missed:
+        sq = tp(res, "seqpacket", "copy", 64, "records_per_s")
+        x64 = m(("memcpy", "memcpy", "xcore", 64, ""), "records_per_s")
+        goal = max(25 * (sq or 0), 0.25 * (x64 or 0))
+        rates = {k: tp(res, "earlydata", k, 64, "records_per_s")
+                 for k in ("copy", "peek", "batch")}
+        met_by = [k for k in ("copy", "peek", "batch")
+                  if rates[k] and rates[k] >= goal]
+        names = {"copy": "the single-record calls with the copying read",
+                 "peek": "the single-record calls with the zero-copy read",
+                 "batch": "the batched calls"}
         lines.append(
-            "* **64 B vs 25 × seqpacket.** The target is %s records/s; the "
-            "cross-core ring, with nothing but a head and a tail "
-            "counter, moves %s records/s. Earlydata does %s. Per record, "
-            "the producer reads the clock for the record's time stamp "
-            "(%s a read here), takes the channel lock, CRCs and copies, "
-            "publishes head and next_seq and checks whether the consumer "
-            "sleeps (a full barrier and a load of the consumer's wait "
-            "line); the consumer validates the record header, checks the "
-            "CRC, persists its read position in shared memory (so a "
-            "restarted consumer resumes exactly once) and checks whether "
-            "the producer waits. The ring (version 2) keeps each side's "
-            "wait generation on a line of its own, the producer reloads "
-            "the read position only when its own view says the ring is "
-            "full and the consumer reloads head only when it has read up "
-            "to the head it last validated; in the profile what is left is "
-            "the clock read and the CRC (about an eighth of the time "
-            "each), the two lock round trips, and the record's own lines "
-            "crossing between the CPUs (see the ping-pong)."
-            % (fmt_rate(25 * sq), fmt_rate(x64), fmt_rate(e64),
-               fmt_ns(clk)))
-    ev = m(("latency", "eventfd", "sleep", 0, "write-to-wake"), "p50_ns")
-    es = m(("latency", "earlydata", "sleep", 64, "write-to-wake"), "p50_ns")
-    th = m(("latency", "xirq", "sleep", 0, "trigger-to-handler"), "p50_ns")
-    ht = m(("latency", "xirq", "sleep", 0, "handler-to-thread"), "p50_ns")
-    tc = m(("latency", "xirq", "sleep", 0, "trigger-call"), "p50_ns")
-    if ev and es and th and ht:
+            "* **64 B records.** Both parts together ask for %s records/s "
+            "(25 × seqpacket %s, 0.25 × the cross-core ring %s): %.0f ns "
+            "per record on each side. Single-record calls: %s (copying "
+            "read), %s (zero-copy read); batched calls: %s. %s "
+            "CPU per record, producer / consumer: %s / %s ns with single "
+            "calls (copying read), %s / %s ns batched. A single call pays, "
+            "for every record, the channel lock and unlock, a clock read "
+            "for the record's time stamp (%s here), the header and the "
+            "one-pass CRC32C + copy (%s ns for 64 B on one CPU), one store "
+            "of `head` and `next_seq` that the consumer must fetch from the "
+            "other CPU (a line crossing: %s one way), and the check for a "
+            "sleeping consumer; the consumer's call validates the header, "
+            "checks the CRC while copying, and persists `read_pos` (a line "
+            "the producer reads back when the ring looks full). A batch pays "
+            "the lock, the clock read, the `head`/`read_pos` stores and the "
+            "wake-up checks once per call (64 records of 64 B): what is "
+            "left per record is the header, the CRC + copy and the "
+            "validation. The cross-core ring, with only a head and a tail "
+            "counter and no check, costs %s / %s ns per record."
+            % (fmt_rate(goal), fmt_rate(25 * sq if sq else None),
+               fmt_rate(0.25 * x64 if x64 else None),
+               1e9 / goal if goal else 0,
+               fmt_rate(rates["copy"]), fmt_rate(rates["peek"]),
+               fmt_rate(rates["batch"]),
+               ("Met by %s; not by %s." % (
+                   " and ".join(names[k] for k in met_by),
+                   " nor ".join(names[k] for k in names if k not in met_by))
+                if met_by and len(met_by) < 3 else
+                "Met by none of them." if not met_by else ""),
+               "%.0f" % (pc("copy", 64, "prod") or 0),
+               "%.0f" % (pc("copy", 64, "cons") or 0),
+               "%.0f" % (pc("batch", 64, "prod") or 0),
+               "%.0f" % (pc("batch", 64, "cons") or 0),
+               fmt_ns(clk), "%.0f" % (ccns[64] or 0), fmt_ns(cl),
+               "%.0f" % (m(("memcpy", "memcpy", "xcore", 64, ""),
+                           "prod_cpu_ns_per_record") or 0),
+               "%.0f" % (m(("memcpy", "memcpy", "xcore", 64, ""),
+                           "cons_cpu_ns_per_record") or 0)))
+    if "64K" in missed:
+        xc = m(("memcpy", "memcpy", "xcore", 65536, ""), "gb_per_s")
+        mc = m(("memcpy", "memcpy", "ring", 65536, ""), "gb_per_s")
+        c, p = (tp(res, "earlydata", k, 65536) for k in ("copy", "peek"))
+        best = (1 / (1 / xc + 1 / cc[65536] - 1 / mc)
+                if xc and mc and cc[65536] else None)
         lines.append(
-            "* **Sleeping wake-up vs eventfd.** An XIRQ of a process VM is an "
-            "eventfd; through the VM's interrupt thread, trigger to handler "
-            "costs %s (raw eventfd wake-up: %s) and the handler's wake-up "
-            "of a sleeping thread another %s (XIRQ legs). An Earlydata "
-            "reader waiting on one channel takes the channel's XIRQ itself "
+            "* **64 KiB vs the cross-core ring.** 0.85 × the cross-core ring "
+            "is %s GB/s. The cross-core ring's producer only memcpy()s "
+            "(%s GB/s on one CPU into a 2 MiB ring) and its consumer only "
+            "reads. Earlydata CRCs every payload byte on both sides, in one "
+            "pass with the copy: `ed_crc32c_copy` runs at %s GB/s on one "
+            "CPU into the same ring (the CRC alone at %s GB/s on cached "
+            "data: the crc32 instruction, 8 bytes a time in three streams, "
+            "is the bound, not the copy). So the producer alone, before any "
+            "byte crosses to the other CPU, is bounded at %s GB/s, %s of "
+            "the cross-core ring; the copying read does the same work out "
+            "of the ring, the zero-copy read the CRC alone. Adding the CRC's "
+            "time per byte to the cross-core ring's (its crossing included) "
+            "gives %s GB/s (%s of the limit) for a design that checks every "
+            "byte. Earlydata: %s GB/s copying read (%s), %s GB/s zero-copy "
+            "read (%s). Only a transfer without a per-byte CRC could come "
+            "closer; the CRC is what lets the consumer hand out a record it "
+            "has proved the producer wrote whole."
+            % (gbs(0.85 * xc if xc else 0), gbs(mc or 0),
+               gbs(cc[65536] or 0), gbs(crc[65536] or 0),
+               gbs(cc[65536] or 0), fmt_x(cc[65536], xc),
+               gbs(best or 0), fmt_x(best, xc), gbs(c or 0), fmt_x(c, xc),
+               gbs(p or 0), fmt_x(p, xc)))
+    if "sleep" in missed:
+        ev = m(("latency", "eventfd", "sleep", 0, "write-to-wake"), "p50_ns")
+        es = m(("latency", "earlydata", "sleep", 64, "write-to-wake"),
+               "p50_ns")
+        th = m(("latency", "xirq", "sleep", 0, "trigger-to-handler"),
+               "p50_ns")
+        ht = m(("latency", "xirq", "sleep", 0, "handler-to-thread"),
+               "p50_ns")
+        tc = m(("latency", "xirq", "sleep", 0, "trigger-call"), "p50_ns")
+        lines.append(
+            "* **Sleeping wake-up vs eventfd.** 1.2 × the raw eventfd "
+            "wake-up (%s) is %s; Earlydata: %s. An XIRQ of a process VM is "
+            "an eventfd; through the VM's interrupt thread, trigger to "
+            "handler costs %s and the handler's wake-up of a sleeping "
+            "thread another %s (XIRQ legs). An Earlydata reader waiting on "
+            "one channel takes the channel's XIRQ itself "
             "(`nkddi_xirq_wait`): it sleeps in poll() on the eventfd and "
-            "runs the handler in its own thread, without that second hop: "
-            "%s. What remains above a blocking read() of an eventfd: the "
+            "runs the handler in its own thread, without that second hop. "
+            "What remains above a blocking read() of an eventfd: the "
             "XIRQ's eventfd is non-blocking (nkhv and the peer share it), "
             "so the reader wakes in poll() and then reads the counter, and "
             "hands the source back to the interrupt thread (epoll_ctl), "
             "two system calls more; then the handler and the read of the "
             "record; the producer writes the record before it triggers "
-            "(the trigger call itself: %s)." % (fmt_ns(th), fmt_ns(ev),
-                                               fmt_ns(ht), fmt_ns(es),
-                                               fmt_ns(tc)))
-    cl = m(("latency", "cacheline", "poll", 64, "one-way"), "p50_ns")
-    ep = m(("latency", "earlydata", "poll", 64, "write-to-wake"), "p50_ns")
-    if cl and ep:
+            "(the trigger call itself: %s)." % (
+                fmt_ns(ev), fmt_ns(1.2 * ev if ev else None), fmt_ns(es),
+                fmt_ns(th), fmt_ns(ht), fmt_ns(tc)))
+    if "poll" in missed:
+        ep = m(("latency", "earlydata", "poll", 64, "write-to-wake"),
+               "p50_ns")
+        parts = (clk or 0) + 2 * (cl or 0) + 2 * (ccns[64] or 0)
         lines.append(
-            "* **Polling latency vs ping-pong.** One cache line crosses in "
-            "%s; a record needs the head line, the record's own line(s) "
-            "and, before the producer's write returns, the consumer's "
-            "control line, and the producer's write includes a clock read "
-            "(%s) and the CRC; the polling consumer's loop (lock, "
-            "validation) adds on average half an iteration. Earlydata "
-            "polling p50: %s." % (fmt_ns(cl), fmt_ns(clk), fmt_ns(ep)))
-    dr = m(("drain", "earlydata", "peek", 65536, ""), "gb_per_s")
-    ml = m(("memcpy", "memcpy", "large", 65536, ""), "gb_per_s")
-    if dr and ml:
+            "* **Polling latency vs ping-pong.** 3 × the one-way ping-pong "
+            "(%s) is %s; Earlydata polling p50: %s (%s with the producer "
+            "spinning instead of sleeping between samples, latency-under-"
+            "load table). On its way a record needs at least two lines "
+            "to cross to the consumer's CPU one after the other (`head`, "
+            "then the record's own line, which the consumer reads only "
+            "once it has seen `head`): 2 × %s; the write call reads the "
+            "clock for the record's time stamp (%s) and CRCs + copies the "
+            "record, and the consumer's call CRCs + copies it out (%s ns "
+            "each for 64 B). These measured parts alone add up to %s, %s of "
+            "the ping-pong, before the channel lock on each side, the "
+            "header validation and the polling loop's own period; the "
+            "sample's own two clock reads fall partly inside the interval "
+            "as well."
+            % (fmt_ns(cl), fmt_ns(3 * cl if cl else None), fmt_ns(ep),
+               fmt_ns(med(res, ("latency", "earlydata", "idle", 64,
+                                "under-load"), "p50_ns")),
+               fmt_ns(cl), fmt_ns(clk), "%.0f" % (ccns[64] or 0),
+               fmt_ns(parts), fmt_x(parts, cl)))
+    if "drain" in missed:
+        dc = m(("drain", "earlydata", "copy", 65536, ""), "gb_per_s")
+        dp = m(("drain", "earlydata", "peek", 65536, ""), "gb_per_s")
+        ml = m(("memcpy", "memcpy", "large", 65536, ""), "gb_per_s")
         lines.append(
-            "* **Backlog drain.** A 64 MiB backlog is larger than the caches: "
-            "the consumer reads it from memory once and checks its CRC, "
-            "%s GB/s (zero-copy read) against %s GB/s for memcpy from a "
-            "source of that size. perf puts the consumer's time in the "
-            "CRC loop (three crc32 streams, 8 bytes per load, on data "
-            "coming from memory; %s GB/s on cached data), then in the "
-            "first-touch page faults of its mapping; memcpy's wide loads "
-            "keep more memory requests in flight. The copying read adds a "
-            "copy of every record into the consumer's buffer: %s GB/s."
-            % (gbs(dr), gbs(ml), gbs(crc64k or 0),
-               gbs(m(("drain", "earlydata", "copy", 65536, ""), "gb_per_s")
-                   or 0)))
+            "* **Backlog drain.** 0.6 × memcpy from a %s source (%s GB/s) "
+            "is %s GB/s; the copying read drains %s GB/s. The backlog is "
+            "larger than the caches: the consumer reads it from memory "
+            "once, CRCs each record while copying it into its buffer (%s "
+            "GB/s for `ed_crc32c_copy` on cached data), and validates each "
+            "header. The zero-copy read, which CRCs in place without the "
+            "copy, drains %s GB/s (%s of memcpy): what remains is the CRC "
+            "over data coming from memory, which memcpy, without a CRC, "
+            "moves faster."
+            % (mib(meta.get("drain_bytes", 0)), gbs(ml or 0),
+               gbs(0.6 * ml if ml else 0), gbs(dc or 0), gbs(cc[65536] or 0),
+               gbs(dp or 0), fmt_x(dp, ml)))
+    if "iceoryx" in missed:
+        for x in tg:
+            if x["group"] == "iceoryx" and x["met"] is False:
+                lines.append("* **%s.** %s." % (x["target"], x["detail"]))
     lines.append("")
 
 
-def plots(out, res):
-    """gnuplot data files and script: throughput, latency, drain."""
+def plots(out, res, meta):
+    """gnuplot data files and script: throughput, latency, drain, scale,
+    CPU per record."""
     with open(os.path.join(out, "throughput.dat"), "w") as f:
         f.write("size")
         cols = TPUT_ROWS + [("memcpy", "xcore", "cross-core ring (limit)"),
@@ -497,6 +770,8 @@ def plots(out, res):
                 ("pipe", "poll", 64, "write-to-wake", "pipe poll"),
                 ("iceoryx", "poll", 64, "write-to-wake", "iceoryx poll"),
                 ("earlydata", "poll", 64, "write-to-wake", "Earlydata poll"),
+                ("earlydata", "load", 64, "under-load",
+                 "Earlydata poll, 64 KiB stream"),
                 ("eventfd", "sleep", 0, "write-to-wake", "eventfd"),
                 ("futex", "sleep", 0, "write-to-wake", "futex"),
                 ("pipe", "sleep", 64, "write-to-wake", "pipe"),
@@ -519,6 +794,30 @@ def plots(out, res):
                             "gb_per_s"))
             f.write('"%s" %s\n' % (SIZE_NAME[size], " ".join(
                 str(v) if v is not None else "NaN" for v in vals)))
+    with open(os.path.join(out, "scale.dat"), "w") as f:
+        f.write('# channels Mrecords_per_s paced_p99_us\n')
+        for n in scale_counts(meta):
+            key = ("scale", "earlydata", "stream", 64, str(n))
+            r = med(res, key, "records_per_s")
+            p = med(res, ("latency", "earlydata-scale", "paced", 64, str(n)),
+                    "p99_ns")
+            f.write('"%d%s" %s %s\n' % (
+                n, "" if r is not None else " (refused)",
+                r / 1e6 if r is not None else "NaN",
+                p / 1e3 if p is not None else "NaN"))
+    with open(os.path.join(out, "cpu.dat"), "w") as f:
+        f.write("size")
+        for _, _, name in CPU_COLS[:4]:
+            f.write(' "%s, producer" "%s, consumer"' % (name, name))
+        f.write("\n")
+        for size in SIZES:
+            f.write('"%s"' % SIZE_NAME[size])
+            for impl, mode, _ in CPU_COLS[:4]:
+                for side in ("prod", "cons"):
+                    v = med(res, cpu_key(impl, mode, size),
+                            side + "_cpu_ns_per_record")
+                    f.write(" %s" % (v if v else "NaN"))
+            f.write("\n")
     ncols = len(TPUT_ROWS) + 2
     with open(os.path.join(out, "plots.gp"), "w") as f:
         f.write("""set terminal pngcairo size 1000,640 font ',10'
@@ -535,6 +834,11 @@ set ylabel 'GB/s (payload)'
 set logscale y
 plot for [i=2:%d] 'throughput.dat' using i:xtic(1) title columnheader(i)
 
+set output 'cpu.png'
+set title 'CPU time per record, each side (median of runs, log scale)'
+set ylabel 'ns per record'
+plot for [i=2:9] 'cpu.dat' using i:xtic(1) title columnheader(i)
+
 set output 'latency.png'
 set title 'One-way notification latency, 64 B records (median of runs, log scale)'
 set ylabel 'microseconds'
@@ -545,10 +849,22 @@ set output 'drain.png'
 set title 'Backlog drain by a late consumer'
 set ylabel 'GB/s'
 unset logscale y
+set yrange [0:*]
 set xtics norotate
 plot 'drain.dat' using 2:xtic(1) title 'Earlydata copying read', \\
      '' using 3 title 'Earlydata zero-copy read', \\
      '' using 4 title 'memcpy (limit)'
+
+set output 'scale.png'
+set title 'Channels at once between two VMs, 64 B records'
+set xlabel 'channels'
+set ylabel 'million records/s (aggregate)'
+set y2label 'paced one-way p99, microseconds'
+set y2tics
+set ytics nomirror
+set y2range [0:*]
+plot 'scale.dat' using 2:xtic(1) title 'records/s (aggregate)', \\
+     '' using 3 axes x1y2 title 'paced p99 (right axis)'
 """ % (ncols + 1))
 
 
@@ -582,11 +898,24 @@ def main():
             lines.append("| %s | %s |" % (name, meta[k]))
     lines.append("")
     body = []
-    hw_section(res, body)
+    hw_section(res, body, meta)
     tput_section(res, body, ratios)
+    cpu_section(res, body)
     ev, cl = lat_section(res, body, ratios)
+    load_section(res, body, ratios)
     drain_section(res, body, ratios, meta)
-    tg = targets(res, ev, cl)
+    scale_section(res, body, ratios, meta)
+    checked = reliability_section(res, body)
+    tg = targets(res, ev, cl, meta)
+    tg.append({"group": "reliability",
+               "target": "Nothing in the reliability columns gets worse: "
+                         "exactly-once across kill -9, exact loss "
+                         "accounting, validation of every shared value",
+               "value": None, "limit": None, "met": None,
+               "detail": "not a timing (the test suite checks these); in "
+                         "this run every record taken was checked, about "
+                         "%s timed records, none wrong (see Reliability "
+                         "in these runs)" % fmt_rate(checked)})
     lines.append("## Targets\n")
     lines.append("| target | met | measured |")
     lines.append("|---|---|---|")
@@ -595,12 +924,11 @@ def main():
             x["target"], {True: "**met**", False: "**not met**",
                           None: "n/a"}[x["met"]], x["detail"]))
     lines.append("")
-    analysis(res, lines, tg)
+    analysis(res, lines, tg, meta)
     lines.extend(body)
     lines.append("## Plots\n")
-    lines.append("![throughput](throughput.png)\n")
-    lines.append("![latency](latency.png)\n")
-    lines.append("![drain](drain.png)\n")
+    for p in ("throughput", "cpu", "latency", "drain", "scale"):
+        lines.append("![%s](%s.png)\n" % (p, p))
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "notes.md")
     if os.path.exists(notes):
@@ -614,7 +942,7 @@ def main():
                    res.items(), key=lambda kv: tuple(map(str, kv[0])))]}
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    plots(out, res)
+    plots(out, res, meta)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ NKHV_PID=
 ROUDI_PID=
 
 for p in hw_limits tput_socket lat_raw tput_earlydata lat_earlydata \
-	drain_earlydata lat_xirq bench_iceoryx; do
+	drain_earlydata lat_xirq bench_iceoryx scale_earlydata load_earlydata; do
 	[ -x "$BB/$p" ] || { echo "run.sh: $BB/$p missing: build first (scripts/build.sh release)" >&2; exit 1; }
 done
 for t in iox-roudi gnuplot python3; do
@@ -35,6 +35,9 @@ else
 fi
 count() { case $1 in 64) echo $N64 ;; 1K) echo $N1K ;; 64K) echo $N64K ;; esac; }
 SIZES="64 1K 64K"
+# Channels at once in the scale runs (the driver takes at most
+# ED_MAX_CHANNELS of them in a VM: a count above is reported as refused).
+SCALE="1 8 16 64"
 
 stop_nkhv() {
 	if [ -n "$NKHV_PID" ]; then
@@ -55,10 +58,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A fresh nkhv (empty PMEM) for each Earlydata program.
+# A fresh nkhv (empty PMEM) for each Earlydata program; the system is
+# bench/bench.dts unless another is given.
 start_nkhv() {
 	stop_nkhv
-	"$B/hv/nkhv" --run-dir "$W/run" "$S/bench.dts" 2>>"$W/nkhv.log" &
+	"$B/hv/nkhv" --run-dir "$W/run" "${1:-$S/bench.dts}" 2>>"$W/nkhv.log" &
 	NKHV_PID=$!
 	for _ in $(seq 250); do
 		[ -S "$W/run/nkhv.sock" ] && return 0
@@ -110,6 +114,34 @@ ed_bench() {
 	stop_nkhv
 }
 
+# scale_dts N: VM 1 and VM 2 of bench/bench.dts with N block-policy
+# channels s0 ... s(N-1) from VM 1 to VM 2 and nothing else, each with a
+# 16 KiB ring (PMEM: 4 KiB of headers and the ring).
+scale_dts() {
+	local n=$1 k side id
+	printf '/dts-v1/;\n/ {\n\tcompatible = "nkhv,system";\n'
+	printf '\tmodel = "earlydata-bench-scale-%s";\n\tvms {\n' "$n"
+	for side in producer consumer; do
+		id=1; [ $side = consumer ] && id=2
+		printf '\t\t%s {\n\t\t\tcompatible = "nkhv,vm";\n' $side
+		printf '\t\t\tos-id = <%d>;\n\t\t\tpdev-size = <0x10000>;\n' $id
+		for k in $(seq 0 $((n - 1))); do
+			printf '\t\t\ts%d {\n\t\t\t\tcompatible = "nkhv,vlink";\n' $k
+			printf '\t\t\t\tvlink-name = "earlydata";\n'
+			printf '\t\t\t\tlink = <%d>;\n' $((k + 1))
+			if [ $side = producer ]; then
+				printf '\t\t\t\tserver;\n\t\t\t\tpmem-size = <0x5000>;\n'
+				printf '\t\t\t\tinfo = "s%d,policy=block,record-max=1K,ring=16K";\n' $k
+			else
+				printf '\t\t\t\tclient;\n'
+			fi
+			printf '\t\t\t\txirqs = <1>;\n\t\t\t};\n'
+		done
+		printf '\t\t};\n'
+	done
+	printf '\t};\n};\n'
+}
+
 machine_info() {
 	local cflags type cc
 	type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$B/CMakeCache.txt")
@@ -132,6 +164,7 @@ machine_info() {
  "runs":$RUNS, "quick":$QUICK,
  "records":{"64":$N64,"1K":$N1K,"64K":$N64K}, "samples":$SAMPLES,
  "drain_bytes":$DRAIN,
+ "scale_channels":"$SCALE",
  "loadavg_before":"$LOAD0",
  "loadavg_after":"$(cut -d' ' -f1-3 /proc/loadavg)",
  "seconds":$(($(date +%s) - T0))}
@@ -151,15 +184,17 @@ mkdir -p "$OUT"
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: $RUNS runs$([ "$QUICK" = 1 ] && echo ' (quick)') into $OUT"
+for n in $SCALE; do scale_dts "$n" >"$W/scale-$n.dts"; done
 start_roudi
 for RUN in $(seq "$RUNS"); do
 	echo "bench: run $RUN/$RUNS: hardware limits"
 	for s in $SIZES; do
 		bench "$BB/hw_limits" memcpy "$s" ring:2M $((2 << 30))
 		bench "$BB/hw_limits" memcpy "$s" hot $((2 << 30))
-		bench "$BB/hw_limits" memcpy "$s" large:96M $((1 << 30))
+		bench "$BB/hw_limits" memcpy "$s" large:$DRAIN $((1 << 30))
 		bench "$BB/hw_limits" xcore "$s" 2M $((1 << 30))
 		bench "$BB/hw_limits" crc "$s" $((1 << 30))
+		bench "$BB/hw_limits" crccopy "$s" 2M $((1 << 30))
 	done
 	bench "$BB/hw_limits" pingpong "$PINGS"
 	bench "$BB/hw_limits" clock 2000000
@@ -168,6 +203,7 @@ for RUN in $(seq "$RUNS"); do
 		n=$(count "$s")
 		ed_bench "$BB/tput_earlydata" "$W/run" copy "$s" "$n"
 		ed_bench "$BB/tput_earlydata" "$W/run" peek "$s" "$n"
+		ed_bench "$BB/tput_earlydata" "$W/run" batch "$s" "$n"
 		for k in pipe stream seqpacket; do
 			bench "$BB/tput_socket" "$k" "$s" "$n"
 		done
@@ -186,10 +222,19 @@ for RUN in $(seq "$RUNS"); do
 			bench "$BB/bench_iceoryx" lat "$m" "$s" "$SAMPLES"
 		done
 	done
+	echo "bench: run $RUN/$RUNS: latency under load"
+	ed_bench "$BB/load_earlydata" "$W/run" idle "$SAMPLES"
+	ed_bench "$BB/load_earlydata" "$W/run" load "$SAMPLES"
 	echo "bench: run $RUN/$RUNS: backlog drain"
 	for s in $SIZES; do
 		ed_bench "$BB/drain_earlydata" "$W/run" copy "$s" "$DRAIN"
 		ed_bench "$BB/drain_earlydata" "$W/run" peek "$s" "$DRAIN"
+	done
+	echo "bench: run $RUN/$RUNS: channels at once"
+	for n in $SCALE; do
+		start_nkhv "$W/scale-$n.dts"
+		bench "$BB/scale_earlydata" "$W/run" "$n" "$N64" "$SAMPLES"
+		stop_nkhv
 	done
 done
 machine_info >"$OUT/machine.json"
