@@ -119,6 +119,8 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir,
 			for (j = 0; j < 64; j++) {
 				r = ed_user_next(chans[k], &m, buf,
 						 sizeof(buf), ED_USER_READ, 0);
+				if (r > 0 && r != ED_MSG_RECORD)
+					r = -1000 - r; /* a loss: never here */
 				if (r != ED_MSG_RECORD)
 					break;
 				memcpy(&idx, m.data, sizeof(idx));
@@ -159,7 +161,7 @@ static int consumer(struct bench_ctl *ctl, const char *run_dir,
 			if (s >= PACED_WARMUP)
 				lat[s - PACED_WARMUP] = t1 - t0;
 			__atomic_store_n(&ctl->ack, ++s, __ATOMIC_RELEASE);
-		} else if (r < 0) {
+		} else if (r != ED_MSG_NONE) {
 			fprintf(stderr, "scale_earlydata: paced: %d\n", r);
 			return 1;
 		}
