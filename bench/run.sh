@@ -30,8 +30,10 @@ done
 # Record counts: one run of each comparison takes well under a second.
 if [ "$QUICK" = 1 ]; then
 	N64=40000 N1K=20000 N64K=2000 SAMPLES=1000 PINGS=20000 DRAIN=$((16 << 20))
+	HW=$((256 << 20))
 else
 	N64=400000 N1K=200000 N64K=20000 SAMPLES=5000 PINGS=100000 DRAIN=$((64 << 20))
+	HW=$((1 << 30))
 fi
 count() { case $1 in 64) echo $N64 ;; 1K) echo $N1K ;; 64K) echo $N64K ;; esac; }
 SIZES="64 1K 64K"
@@ -189,12 +191,12 @@ start_roudi
 for RUN in $(seq "$RUNS"); do
 	echo "bench: run $RUN/$RUNS: hardware limits"
 	for s in $SIZES; do
-		bench "$BB/hw_limits" memcpy "$s" ring:2M $((2 << 30))
-		bench "$BB/hw_limits" memcpy "$s" hot $((2 << 30))
-		bench "$BB/hw_limits" memcpy "$s" large:$DRAIN $((1 << 30))
-		bench "$BB/hw_limits" xcore "$s" 2M $((1 << 30))
-		bench "$BB/hw_limits" crc "$s" $((1 << 30))
-		bench "$BB/hw_limits" crccopy "$s" 2M $((1 << 30))
+		bench "$BB/hw_limits" memcpy "$s" ring:2M $((2 * HW))
+		bench "$BB/hw_limits" memcpy "$s" hot $((2 * HW))
+		bench "$BB/hw_limits" memcpy "$s" large:$DRAIN "$HW"
+		bench "$BB/hw_limits" xcore "$s" 2M "$HW"
+		bench "$BB/hw_limits" crc "$s" "$HW"
+		bench "$BB/hw_limits" crccopy "$s" 2M "$HW"
 	done
 	bench "$BB/hw_limits" pingpong "$PINGS"
 	bench "$BB/hw_limits" clock 2000000
