@@ -201,7 +201,7 @@ static void *op_mem_map_sync(NkPhAddr paddr, NkPhSize size, NkCacheSync func)
 }
 
 /* In VLX's order (include/nk/nk.h). */
-NkDevOps nkops = {
+const NkDevOps nkops = {
 	.nk_version = NK_VERSION_CURRENT,
 	.nk_dev_lookup_by_class = nkddi_op_dev_lookup_by_class,
 	.nk_dev_lookup_by_type = nkddi_op_dev_lookup_by_type,

@@ -6,7 +6,7 @@
 # and a static edcat for a minimal VM. Fails on any warning.
 #
 #	scripts/build-modules.sh [--arch amd64|arm64] [--out DIR] [--kdir DIR]
-#				 [--w1] [--clean]
+#				 [--debug-kernel DIR] [--w1] [--clean]
 #
 #	--arch ARCH	the target: amd64 (default) or arm64, cross-compiled
 #			with CROSS_COMPILE=aarch64-linux-gnu- ARCH=arm64
@@ -17,12 +17,17 @@
 #			/usr/src/linux-headers-*-amd64; for arm64 the newest
 #			build-arm64-sysroot/usr/src/linux-headers-*-arm64 of
 #			scripts/arm64/sysroot.sh)
+#	--debug-kernel DIR
+#			against the debug kernel of
+#			scripts/vm/build-debug-kernel.sh --out DIR (default
+#			build-dbgkernel/): --kdir DIR/linux --out DIR/modules
 #	--w1		extra kernel warnings (W=1)
 #	--clean		clean the module directories first
 #
 # For amd64 the modules are built in their source directories (kbuild's
-# way; every product is ignored by git); for arm64 in a copy of those
-# sources in DIR/src/, so that the two never share objects. The results
+# way; every product is ignored by git); for arm64 and the debug kernel
+# in a copy of those sources in DIR/src/, so that builds for different
+# kernels never share objects. The results
 # are copied to the output directory. The last lines printed are their
 # paths.
 set -euo pipefail
@@ -33,15 +38,23 @@ kdir=${KDIR:-}
 w1=
 clean=
 arch=amd64
+copy=
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--kdir) kdir=$2; shift 2 ;;
+	--debug-kernel)
+		d=$(cd "$2" 2>/dev/null && pwd) ||
+			{ echo "build-modules: no $2 (scripts/vm/build-debug-kernel.sh)" >&2; exit 1; }
+		kdir=$d/linux
+		out=${out:-$d/modules}
+		copy=1
+		shift 2 ;;
 	--w1) w1=W=1; shift ;;
 	--clean) clean=1; shift ;;
-	*) echo "usage: $0 [--arch amd64|arm64] [--out DIR] [--kdir DIR] [--w1] [--clean]" >&2
+	*) echo "usage: $0 [--arch amd64|arm64] [--out DIR] [--kdir DIR] [--debug-kernel DIR] [--w1] [--clean]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -74,11 +87,12 @@ out=$(cd "$out" && pwd)
 log=$out/build.log
 : >"$log"
 
-# arm64: build in a copy of the module sources (DIR/src/, same layout, so
-# that the relative paths of the Kbuild files hold). A file is copied only
-# when it differs, with its time: kbuild rebuilds only what changed.
+# arm64, debug kernel: build in a copy of the module sources (DIR/src/,
+# same layout, so that the relative paths of the Kbuild files hold). A
+# file is copied only when it differs, with its time: kbuild rebuilds
+# only what changed.
 src=$root
-if [ "$arch" != amd64 ]; then
+if [ "$arch" != amd64 ] || [ -n "$copy" ]; then
 	src=$out/src
 	for d in include/nk include/nkhv include/nkddi include/earlydata \
 		driver/core driver/kernel guest/linux guest/linux/test \
@@ -113,7 +127,8 @@ if [ -f "$nkddi/Kbuild" ]; then
 fi
 kbuild "$src/driver/kernel" ${symvers:+KBUILD_EXTRA_SYMBOLS="$symvers"}
 # The provider's own checks (nk_selftest.ko, with the NKDDI conformance
-# suite), run by tests/vm/test_vm.sh, and nk_compat.ko, the VLX-style
+# suite), run by tests/vm/test_vm.sh, nk_checkers.ko (bugs on purpose,
+# for the debug kernel's checkers) and nk_compat.ko, the VLX-style
 # drivers of tests/compat/ built as a module (a compile check).
 if [ -f "$nkddi/test/Kbuild" ]; then
 	kbuild "$nkddi/test" KBUILD_EXTRA_SYMBOLS="$symvers"
@@ -145,8 +160,9 @@ fi
 
 results=()
 if [ -f "$nkddi/Kbuild" ]; then
-	cp "$nkddi/nkddi.ko" "$nkddi/test/nk_selftest.ko" "$out/"
-	results+=("$out/nkddi.ko" "$out/nk_selftest.ko")
+	cp "$nkddi/nkddi.ko" "$nkddi/test/nk_selftest.ko" \
+		"$nkddi/test/nk_checkers.ko" "$out/"
+	results+=("$out/nkddi.ko" "$out/nk_selftest.ko" "$out/nk_checkers.ko")
 fi
 cp "$src/driver/kernel/earlydata.ko" "$out/"
 results+=("$out/earlydata.ko" "$out/edcat")

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages this project needs, if any is missing.
-# Usage: scripts/deps.sh [base|bench|kernel|pkg|arm64|all]   (default: base)
+# Usage: scripts/deps.sh [base|bench|kernel|dbgkernel|pkg|arm64|all]
+#                                                      (default: base)
+#
+# dbgkernel: building the debug kernel of the Linux test VMs from
+# linux-source-6.1 (scripts/vm/build-debug-kernel.sh), with the kernel
+# group.
 #
 # pkg: building, checking, installing the Debian packages and their DKMS
 # modules (tests/package/test_packages.sh), with the kernel group.
@@ -23,6 +28,7 @@ bench=(gnuplot-nox python3 libiceoryx-binding-c-dev libiceoryx-posh-dev
        libiceoryx-hoofs-dev iceoryx)
 kernel=(linux-headers-amd64 linux-image-amd64 qemu-system-x86
         busybox-static cpio kmod xz-utils)
+dbgkernel=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
 pkg=(debhelper dh-dkms dkms lintian scdoc man-db fakeroot dpkg-dev systemd
      adduser)
 arm64=(gcc-aarch64-linux-gnu gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -35,10 +41,12 @@ case "${1:-base}" in
 base) ;;
 bench) want+=("${bench[@]}") ;;
 kernel) want+=("${kernel[@]}") ;;
+dbgkernel) want+=("${kernel[@]}" "${dbgkernel[@]}") ;;
 pkg) want+=("${kernel[@]}" "${pkg[@]}") ;;
 arm64) want+=("${kernel[@]}" "${arm64[@]}") ;;
-all) want+=("${bench[@]}" "${kernel[@]}" "${pkg[@]}" "${arm64[@]}") ;;
-*) echo "usage: $0 [base|bench|kernel|pkg|arm64|all]" >&2; exit 2 ;;
+all) want+=("${bench[@]}" "${kernel[@]}" "${dbgkernel[@]}" "${pkg[@]}"
+	   "${arm64[@]}") ;;
+*) echo "usage: $0 [base|bench|kernel|dbgkernel|pkg|arm64|all]" >&2; exit 2 ;;
 esac
 
 sudo=""

@@ -11,7 +11,9 @@
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
+#include <linux/notifier.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/wait.h>
 
 #include <earlydata/earlydata.h>
@@ -64,6 +66,23 @@ int nkddi_hv_lost(void);
 void edk_hv_get(void);
 void edk_hv_put(void);
 bool edk_hv_lost(void);
+
+/*
+ * The NKDDI provider may lose a device while the channels use its memory
+ * (nkddi.ko: the PCI device removed). nkddi.ko then calls its notifier
+ * chain, looked up like nkddi_hv_lost() (guest/linux/nkddi.h), before it
+ * unmaps anything: edk_port_removed() marks every channel gone, wakes
+ * every sleeper and waits (synchronize_srcu()) until no file operation
+ * or sysfs read is inside an edk_srcu read-side section. Every path that
+ * touches the shared memory runs inside one and fails with -ENODEV once
+ * its channel is gone. After that the module only detaches its XIRQ
+ * handlers when it is unloaded (ed_exit() would write the links' states).
+ */
+extern struct srcu_struct edk_srcu;
+/* ed_exit(), or only the XIRQ detaches once the memory is gone. */
+void edk_port_exit(int nchan);
+int nkddi_register_notifier(struct notifier_block *nb);
+int nkddi_unregister_notifier(struct notifier_block *nb);
 
 /* Role name: "producer" or "consumer". */
 const char *edk_role_name(const struct ed_channel *ch);

@@ -23,6 +23,10 @@
  * wakes every sleeper), a read that finds nothing left to read, every
  * write, and a write or read waiting fail with -ENOLINK; poll() reports
  * EPOLLERR with EPOLLIN or EPOLLOUT so that the next call gets it.
+ *
+ * Every operation runs inside an edk_srcu read-side section and fails
+ * with -ENODEV once its channel is gone (the module is unloaded, or the
+ * NKDDI provider lost the device of the shared memory: ed_kernel.h).
  */
 #include <linux/fs.h>
 #include <linux/poll.h>
@@ -245,8 +249,8 @@ static int edk_read_batch(struct edk_chan *kc, char __user *ubuf, size_t count,
 	}
 }
 
-static ssize_t edk_read(struct file *file, char __user *ubuf, size_t count,
-			loff_t *ppos)
+static ssize_t edk_do_read(struct file *file, char __user *ubuf,
+			   size_t count)
 {
 	struct edk_file *f = file->private_data;
 	struct edk_chan *kc = f->kc;
@@ -257,6 +261,8 @@ static ssize_t edk_read(struct file *file, char __user *ubuf, size_t count,
 	if (count < ED_CHR_HDR_SIZE)
 		return -EMSGSIZE;
 	for (;;) {
+		if (READ_ONCE(kc->gone))
+			return -ENODEV;
 		ev = atomic_read(&kc->events);
 		if (mutex_lock_interruptible(&kc->rlock))
 			return -ERESTARTSYS;
@@ -294,8 +300,8 @@ static ssize_t edk_read(struct file *file, char __user *ubuf, size_t count,
 	}
 }
 
-static ssize_t edk_write(struct file *file, const char __user *ubuf,
-			 size_t count, loff_t *ppos)
+static ssize_t edk_do_write(struct file *file, const char __user *ubuf,
+			    size_t count)
 {
 	struct edk_file *f = file->private_data;
 	struct edk_chan *kc = f->kc;
@@ -317,12 +323,17 @@ static ssize_t edk_write(struct file *file, const char __user *ubuf,
 		goto out;
 	}
 	for (;;) {
+		if (READ_ONCE(kc->gone)) {
+			ret = -ENODEV;
+			goto out;
+		}
 		if (edk_hv_lost()) {
 			ret = -ENOLINK; /* nothing would reach the consumer */
 			goto out;
 		}
 		ev = atomic_read(&kc->events);
-		r = ed_write(kc->ch, f->type, kc->wbuf, (u32)count, NULL);
+		r = ed_write(kc->ch, READ_ONCE(f->type), kc->wbuf, (u32)count,
+			     NULL);
 		if (r != -ED_EAGAIN)
 			break;
 		/* Block policy, ring full: the write asked for a space XIRQ. */
@@ -395,13 +406,19 @@ static __poll_t edk_poll(struct file *file, poll_table *wait)
 {
 	struct edk_file *f = file->private_data;
 	struct edk_chan *kc = f->kc;
+	__poll_t mask;
+	int idx;
 
 	poll_wait(file, &kc->wq, wait);
+	idx = srcu_read_lock(&edk_srcu);
 	if (READ_ONCE(kc->gone))
-		return EPOLLERR | EPOLLHUP;
-	if (kc->ch->role == ED_CONSUMER)
-		return edk_poll_consumer(kc);
-	return edk_poll_producer(f);
+		mask = EPOLLERR | EPOLLHUP;
+	else if (kc->ch->role == ED_CONSUMER)
+		mask = edk_poll_consumer(kc);
+	else
+		mask = edk_poll_producer(f);
+	srcu_read_unlock(&edk_srcu, idx);
+	return mask;
 }
 
 static long edk_info(struct edk_chan *kc, void __user *arg)
@@ -432,7 +449,8 @@ static long edk_rewind(struct edk_chan *kc)
 	return r;
 }
 
-static long edk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long edk_do_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
 {
 	struct edk_file *f = file->private_data;
 	struct edk_chan *kc = f->kc;
@@ -448,7 +466,8 @@ static long edk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		if (v > ED_REC_TYPE_MAX)
 			return -EINVAL;
-		f->type = (u16)v;
+		/* write() of another thread reads it with READ_ONCE() */
+		WRITE_ONCE(f->type, (u16)v);
 		return 0;
 	case ED_CHR_IOC_SET_BATCH:
 		if (kc->ch->role != ED_CONSUMER)
@@ -463,6 +482,47 @@ static long edk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return edk_rewind(kc);
 	}
 	return -ENOTTY;
+}
+
+static ssize_t edk_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	struct edk_file *f = file->private_data;
+	ssize_t r = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&edk_srcu);
+	if (!READ_ONCE(f->kc->gone))
+		r = edk_do_read(file, ubuf, count);
+	srcu_read_unlock(&edk_srcu, idx);
+	return r;
+}
+
+static ssize_t edk_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	struct edk_file *f = file->private_data;
+	ssize_t r = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&edk_srcu);
+	if (!READ_ONCE(f->kc->gone))
+		r = edk_do_write(file, ubuf, count);
+	srcu_read_unlock(&edk_srcu, idx);
+	return r;
+}
+
+static long edk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct edk_file *f = file->private_data;
+	long r = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&edk_srcu);
+	if (!READ_ONCE(f->kc->gone))
+		r = edk_do_ioctl(file, cmd, arg);
+	srcu_read_unlock(&edk_srcu, idx);
+	return r;
 }
 
 /* Consumer devices open read-only, producer devices write-only. */

@@ -6,6 +6,7 @@
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/ktime.h>
@@ -21,14 +22,89 @@ MODULE_PARM_DESC(fault_log,
 struct edk_chan edk_chans[ED_MAX_CHANNELS];
 
 static int (*edk_hv_lost_fn)(void);
+static int (*edk_unregister_fn)(struct notifier_block *nb);
+
+DEFINE_SRCU(edk_srcu);
+/* Orders a removal with the module's exit; `edk_removed` under it. */
+static DEFINE_MUTEX(edk_port_mutex);
+static bool edk_removed;
+
+/* The provider lost a device: no more access to its memory (ed_kernel.h). */
+static void edk_port_removed(void)
+{
+	int i;
+
+	mutex_lock(&edk_port_mutex);
+	edk_removed = true;
+	mutex_unlock(&edk_port_mutex);
+	for (i = 0; i < ED_MAX_CHANNELS; i++) {
+		WRITE_ONCE(edk_chans[i].gone, true);
+		wake_up_interruptible_all(&edk_chans[i].wq);
+	}
+	/* Readers test `gone` inside their section: after this, none uses it. */
+	synchronize_srcu(&edk_srcu);
+	pr_warn("earlydata: the NKDDI provider's device was removed: the channels fail with ENODEV\n");
+}
+
+void edk_port_exit(int nchan)
+{
+	const struct ed_channel *ch;
+	int i;
+
+	mutex_lock(&edk_port_mutex);
+	if (!edk_removed) {
+		ed_exit();
+	} else {
+		/* The shared memory is gone: only the handlers go. */
+		for (i = 0; i < nchan; i++) {
+			ch = ed_channel_get(i);
+			nkops.nk_xirq_detach(ch->rx_id);
+			nkops.nk_xirq_detach(ch->sys_id);
+		}
+	}
+	mutex_unlock(&edk_port_mutex);
+}
+
+static int edk_port_event(struct notifier_block *nb, unsigned long ev,
+			  void *data)
+{
+	/* NKDDI_PORT_REMOVE of guest/linux/nkddi.h */
+	if (ev != 1)
+		return NOTIFY_DONE;
+	edk_port_removed();
+	return NOTIFY_OK;
+}
+
+static struct notifier_block edk_port_nb = {
+	.notifier_call = edk_port_event,
+};
 
 void edk_hv_get(void)
 {
+	int (*reg)(struct notifier_block *nb);
+
 	edk_hv_lost_fn = symbol_get(nkddi_hv_lost);
+	reg = symbol_get(nkddi_register_notifier);
+	if (!reg)
+		return;
+	edk_unregister_fn = symbol_get(nkddi_unregister_notifier);
+	if (edk_unregister_fn && !reg(&edk_port_nb)) {
+		symbol_put(nkddi_register_notifier);
+		return;
+	}
+	if (edk_unregister_fn)
+		symbol_put(nkddi_unregister_notifier);
+	edk_unregister_fn = NULL;
+	symbol_put(nkddi_register_notifier);
 }
 
 void edk_hv_put(void)
 {
+	if (edk_unregister_fn) {
+		edk_unregister_fn(&edk_port_nb);
+		symbol_put(nkddi_unregister_notifier);
+	}
+	edk_unregister_fn = NULL;
 	if (edk_hv_lost_fn)
 		symbol_put(nkddi_hv_lost);
 	edk_hv_lost_fn = NULL;

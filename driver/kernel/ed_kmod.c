@@ -221,7 +221,7 @@ static void __exit edk_exit(void)
 	cdev_del(&edk_cdev);
 	class_destroy(edk_class);
 	unregister_chrdev_region(edk_devt, edk_nchan);
-	ed_exit();
+	edk_port_exit(edk_nchan);
 	edk_free_channels();
 	edk_hv_put();
 }

@@ -2,8 +2,10 @@
 /*
  * sysfs attributes of each channel device, /sys/class/earlydata/<dev>/:
  * what the channel is (channel, role, index, policy, record_max,
- * ring_size, dlt_app, dlt_ctx, last_fault) and, under stats/, one file per counter of
- * ed_stats() read fresh on every access.
+ * ring_size, dlt_app, dlt_ctx), under last_fault/ the last fault, and
+ * under stats/ one file per counter of ed_stats() read fresh on every
+ * access (-ENODEV once the channel is gone: ed_kernel.h). Described in
+ * docs/ABI/sysfs-class-earlydata.
  */
 #include <linux/device.h>
 #include <linux/stddef.h>
@@ -79,38 +81,115 @@ static ssize_t dlt_ctx_show(struct device *dev, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(dlt_ctx);
 
-/* "none", or "FIELD RULE value 0x.. position N at T ns". */
-static ssize_t last_fault_show(struct device *dev, struct device_attribute *a,
-			       char *buf)
+/*
+ * last_fault/: the channel's last fault, one value per file
+ * (docs/ABI/sysfs-class-earlydata): field and rule ("none" before any),
+ * value, position, time_ns (0 before any).
+ */
+static void edk_last_fault(struct device *dev, struct ed_fault *f, u64 *when)
 {
 	struct edk_chan *kc = edk_dev_chan(dev);
 	unsigned long flags;
+
+	spin_lock_irqsave(&kc->lock, flags);
+	*f = kc->last_fault;
+	*when = kc->last_fault_ns;
+	spin_unlock_irqrestore(&kc->lock, flags);
+}
+
+static ssize_t field_show(struct device *dev, struct device_attribute *a,
+			  char *buf)
+{
 	struct ed_fault f;
 	u64 when;
 
-	spin_lock_irqsave(&kc->lock, flags);
-	f = kc->last_fault;
-	when = kc->last_fault_ns;
-	spin_unlock_irqrestore(&kc->lock, flags);
-	if (!f.field)
-		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%s %s value 0x%llx position %llu at %llu ns\n",
-			  f.field, f.rule, (unsigned long long)f.value,
-			  (unsigned long long)f.pos, when);
+	edk_last_fault(dev, &f, &when);
+	return sysfs_emit(buf, "%s\n", f.field ? f.field : "none");
 }
-static DEVICE_ATTR_RO(last_fault);
+static DEVICE_ATTR_RO(field);
+
+static ssize_t rule_show(struct device *dev, struct device_attribute *a,
+			 char *buf)
+{
+	struct ed_fault f;
+	u64 when;
+
+	edk_last_fault(dev, &f, &when);
+	return sysfs_emit(buf, "%s\n", f.field ? f.rule : "none");
+}
+static DEVICE_ATTR_RO(rule);
+
+static ssize_t value_show(struct device *dev, struct device_attribute *a,
+			  char *buf)
+{
+	struct ed_fault f;
+	u64 when;
+
+	edk_last_fault(dev, &f, &when);
+	return sysfs_emit(buf, "0x%llx\n",
+			  f.field ? (unsigned long long)f.value : 0ULL);
+}
+static DEVICE_ATTR_RO(value);
+
+static ssize_t position_show(struct device *dev, struct device_attribute *a,
+			     char *buf)
+{
+	struct ed_fault f;
+	u64 when;
+
+	edk_last_fault(dev, &f, &when);
+	return sysfs_emit(buf, "%llu\n",
+			  f.field ? (unsigned long long)f.pos : 0ULL);
+}
+static DEVICE_ATTR_RO(position);
+
+static ssize_t time_ns_show(struct device *dev, struct device_attribute *a,
+			    char *buf)
+{
+	struct ed_fault f;
+	u64 when;
+
+	edk_last_fault(dev, &f, &when);
+	return sysfs_emit(buf, "%llu\n", f.field ? when : 0ULL);
+}
+static DEVICE_ATTR_RO(time_ns);
+
+static struct attribute *edk_fault_attrs[] = {
+	&dev_attr_field.attr,	 &dev_attr_rule.attr,	 &dev_attr_value.attr,
+	&dev_attr_position.attr, &dev_attr_time_ns.attr, NULL,
+};
+
+static const struct attribute_group edk_fault_group = {
+	.name = "last_fault",
+	.attrs = edk_fault_attrs,
+};
 
 static struct attribute *edk_info_attrs[] = {
 	&dev_attr_channel.attr,	   &dev_attr_role.attr,
 	&dev_attr_index.attr,	   &dev_attr_policy.attr,
 	&dev_attr_record_max.attr, &dev_attr_ring_size.attr,
 	&dev_attr_dlt_app.attr,	   &dev_attr_dlt_ctx.attr,
-	&dev_attr_last_fault.attr, NULL,
+	NULL,
 };
 
 static const struct attribute_group edk_info_group = {
 	.attrs = edk_info_attrs,
 };
+
+/* The core's counters of the channel, unless it is gone (shared memory). */
+static int edk_stats(struct device *dev, struct ed_channel_stats *st)
+{
+	struct edk_chan *kc = edk_dev_chan(dev);
+	int idx, r = -ENODEV;
+
+	idx = srcu_read_lock(&edk_srcu);
+	if (!READ_ONCE(kc->gone)) {
+		ed_stats(kc->ch, st);
+		r = 0;
+	}
+	srcu_read_unlock(&edk_srcu, idx);
+	return r;
+}
 
 /* stats/: a counter of struct ed_channel_stats, at offset `off`. */
 struct edk_stat_attr {
@@ -125,7 +204,8 @@ static ssize_t stat_show(struct device *dev, struct device_attribute *a,
 	struct ed_channel_stats st;
 	nku64_f v;
 
-	ed_stats(edk_dev_chan(dev)->ch, &st);
+	if (edk_stats(dev, &st))
+		return -ENODEV;
 	memcpy(&v, (const char *)&st + sa->off, sizeof(v));
 	return sysfs_emit(buf, "%llu\n", (unsigned long long)v);
 }
@@ -161,7 +241,8 @@ static ssize_t own_state_show(struct device *dev, struct device_attribute *a,
 {
 	struct ed_channel_stats st;
 
-	ed_stats(edk_dev_chan(dev)->ch, &st);
+	if (edk_stats(dev, &st))
+		return -ENODEV;
 	return sysfs_emit(buf, "%s\n", nk_vlink_state_name(st.own_state));
 }
 static DEVICE_ATTR_RO(own_state);
@@ -171,7 +252,8 @@ static ssize_t peer_state_show(struct device *dev, struct device_attribute *a,
 {
 	struct ed_channel_stats st;
 
-	ed_stats(edk_dev_chan(dev)->ch, &st);
+	if (edk_stats(dev, &st))
+		return -ENODEV;
 	return sysfs_emit(buf, "%s\n", nk_vlink_state_name(st.peer_state));
 }
 static DEVICE_ATTR_RO(peer_state);
@@ -232,6 +314,7 @@ static const struct attribute_group edk_stats_group = {
 
 const struct attribute_group *edk_groups[] = {
 	&edk_info_group,
+	&edk_fault_group,
 	&edk_stats_group,
 	NULL,
 };

@@ -24,6 +24,7 @@ irqreturn_t nkddi_call_irq(int irq, void *data)
 
 static bool nkddi_call_over(struct nkhv_port_call *c, u32 seq)
 {
+	/* Pairs with nkhv's release of `done` after the results. */
 	return smp_load_acquire(&c->done) == seq ||
 	       READ_ONCE(nkddi.call_stop) || nkddi_hv_lost();
 }
@@ -59,11 +60,13 @@ int nkddi_call(u32 op, const u64 arg[4], u64 *value, const char *what)
 	for (i = 0; i < 4; i++)
 		WRITE_ONCE(c->arg[i], arg[i]);
 	seq = READ_ONCE(c->seq) + 1;
+	/* The arguments before `seq`: pairs with nkhv's acquire of it. */
 	smp_store_release(&c->seq, seq);
 	iowrite32(NKHV_PORT_PEER_HV << 16 | NKHV_PORT_DB_CALL, nkddi.doorbell);
 
 	wait_event_timeout(nkddi.call_wq, nkddi_call_over(c, seq),
 			   msecs_to_jiffies(ms));
+	/* Pairs with nkhv's release of `done`, as in nkddi_call_over(). */
 	if (smp_load_acquire(&c->done) != seq) {
 		mutex_unlock(&nkddi.call_lock);
 		if (READ_ONCE(nkddi.call_stop)) {

@@ -32,6 +32,7 @@
 /* 1 once nkhv is lost (acquire: pairs with the release in beat_lost()). */
 int nkddi_hv_lost(void)
 {
+	/* Pairs with the release in nkddi_beat_lost(). */
 	return smp_load_acquire(&nkddi.hv_lost);
 }
 EXPORT_SYMBOL_GPL(nkddi_hv_lost);

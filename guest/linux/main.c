@@ -22,6 +22,7 @@ struct nkddi nkddi;
 /* True once nkops may be used; logs (rate limited) why not otherwise. */
 bool nkddi_usable(const char *what)
 {
+	/* Pairs with the release of `ready` in nkddi_pdev_probe(). */
 	if (smp_load_acquire(&nkddi.ready))
 		return true;
 	pr_warn_ratelimited(
@@ -49,6 +50,7 @@ static int __init nkddi_init(void)
 	err = nkddi_pci_register();
 	if (err)
 		return err;
+	/* Pairs with the release of `ready` in nkddi_pdev_probe(). */
 	if (!smp_load_acquire(&nkddi.ready))
 		pr_warn("no usable nkhv PDEV device found: nkops calls fail until one is bound\n");
 	return 0;

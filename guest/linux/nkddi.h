@@ -12,7 +12,9 @@
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -48,7 +50,8 @@ struct nkddi_region {
 	bool writable;
 	bool valid; /* passed the checks; refused entries stay false */
 	bool vmapped; /* read-only mapping made with vmap_pfn() */
-	void *map; /* published with release; NULL until its device binds */
+	/* RCU: NULL until its device binds; unmapped after a grace period. */
+	void __rcu *map;
 	struct nkddi_dev *dev;
 };
 
@@ -96,7 +99,7 @@ struct nkddi {
 
 	void __iomem *doorbell; /* of the PDEV device */
 
-	u32 nregions; /* published with release */
+	u32 nregions; /* RCU: published with release, cleared before a grace period */
 	struct nkddi_region regions[NKHV_PORT_REGIONS];
 
 	/* Mailbox: one call at a time. */
@@ -109,10 +112,12 @@ struct nkddi {
 
 	/* XIRQ handler table and dispatch. */
 	spinlock_t xirq_lock;
+	bool xirq_off; /* a port device is being removed: no handler runs */
 	struct nkddi_source *src; /* xirq_limit entries, or NULL */
 	struct list_head handlers; /* every attached handler, for detach */
 	unsigned long *xirq_pending; /* taken from the PDEV, not yet run */
 	wait_queue_head_t served_wq;
+	u32 xirq_gen; /* tables dropped by nkddi_xirq_stop(), xirq_lock */
 	struct irq_work replay; /* runs pending unmasked XIRQs */
 	int irq_call, irq_xirq; /* Linux IRQs of the two vectors, or -1 */
 };
@@ -135,7 +140,19 @@ int nkddi_hv_lost(void);
 void nkddi_beat_start(void);
 void nkddi_beat_stop(void);
 
-/* pci.c */
+/*
+ * pci.c. A device of the port (the PDEV or a region device) may be
+ * removed while drivers hold pointers into its memory (sysfs "remove",
+ * hot unplug). Before anything is unmapped the notifier chain is called
+ * with NKDDI_PORT_REMOVE, in process context: a driver stops using the
+ * memory of nkops, fails its users (ENODEV) and returns once no access is
+ * under way. Then no XIRQ handler runs any more. nkddi_register_notifier()
+ * and nkddi_unregister_notifier() are exported (GPL); the target
+ * hypervisor has no such calls: look them up with symbol_get().
+ */
+#define NKDDI_PORT_REMOVE 1UL
+int nkddi_register_notifier(struct notifier_block *nb);
+int nkddi_unregister_notifier(struct notifier_block *nb);
 int nkddi_pci_register(void);
 void nkddi_pci_unregister(void);
 
@@ -163,6 +180,7 @@ void nkddi_trigger(NkXIrq xirq, NkOsId osid);
 /* xirq.c: handlers and dispatch */
 int nkddi_xirq_start(void);
 void nkddi_xirq_stop(void);
+void nkddi_xirq_quiesce(void);
 irqreturn_t nkddi_xirq_irq(int irq, void *data);
 NkXIrqId nkddi_xirq_attach(NkXIrq xirq, NkXIrqHandler hdl, void *cookie);
 void nkddi_xirq_detach(NkXIrqId id);

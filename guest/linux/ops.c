@@ -199,7 +199,7 @@ static nku32_f nkddi_op_sub_and_test(volatile nku32_f *ptr, nku32_f val)
 }
 
 /* In VLX's order (include/nk/nk.h). */
-NkDevOps nkops = {
+const NkDevOps nkops = {
 	.nk_version = NK_VERSION_CURRENT,
 	.nk_dev_lookup_by_class = nkddi_op_dev_lookup_by_class,
 	.nk_dev_lookup_by_type = nkddi_op_dev_lookup_by_type,
@@ -258,4 +258,4 @@ NkDevOps nkops = {
 	.nk_prop_get = nkddi_op_prop_get,
 	.nk_prop_enum = nkddi_op_prop_enum,
 };
-EXPORT_SYMBOL(nkops);
+EXPORT_SYMBOL_GPL(nkops);

@@ -156,6 +156,7 @@ void *nkddi_op_mem_map_sync(NkPhAddr paddr, NkPhSize size, NkCacheSync func)
 /* ... and a full barrier is all a DMA needs. */
 void nkddi_op_cache_sync(void *vaddr, NkPhSize size, NkCacheSync func)
 {
+	/* Pairs with the peer's own barrier after its side of the DMA. */
 	mb();
 }
 
@@ -216,4 +217,4 @@ void printnk(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 }
-EXPORT_SYMBOL(printnk);
+EXPORT_SYMBOL_GPL(printnk);

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/slab.h>
 
 #include "nkddi.h"
@@ -19,6 +20,20 @@ static const struct pci_device_id nkddi_ids[] = { { PCI_DEVICE(0x1af4,
 							       0x1110) },
 						  {} };
 MODULE_DEVICE_TABLE(pci, nkddi_ids);
+
+static BLOCKING_NOTIFIER_HEAD(nkddi_chain);
+
+int nkddi_register_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&nkddi_chain, nb);
+}
+EXPORT_SYMBOL_GPL(nkddi_register_notifier);
+
+int nkddi_unregister_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&nkddi_chain, nb);
+}
+EXPORT_SYMBOL_GPL(nkddi_unregister_notifier);
 
 /* Enable the device, map BAR 0, read IVPosition, check BAR 2. */
 static int nkddi_dev_open(struct pci_dev *pci, struct nkddi_dev *dev)
@@ -107,10 +122,28 @@ free:
 	return err;
 }
 
+/*
+ * A device goes (sysfs "remove", hot unplug, module unload). If it
+ * carries memory drivers may use (the PDEV, a mapped region), they are
+ * told first and return once they no longer touch it; then no XIRQ
+ * handler runs any more; then the memory is unmapped (after a grace
+ * period for nkops' own lookups). Until the PDEV device is bound anew the
+ * port delivers no XIRQ.
+ */
 static void nkddi_remove(struct pci_dev *pci)
 {
 	struct nkddi_dev *dev = pci_get_drvdata(pci);
+	bool used;
 
+	mutex_lock(&nkddi.lock);
+	used = dev == nkddi.pdev_dev || dev->region >= 0;
+	mutex_unlock(&nkddi.lock);
+	if (used) {
+		dev_info(&pci->dev, "removed: telling the drivers of nkops\n");
+		blocking_notifier_call_chain(&nkddi_chain, NKDDI_PORT_REMOVE,
+					     NULL);
+		nkddi_xirq_quiesce();
+	}
 	mutex_lock(&nkddi.lock);
 	if (dev == nkddi.pdev_dev)
 		nkddi_pdev_remove(dev);
@@ -128,9 +161,9 @@ static struct pci_driver nkddi_driver = {
 	.probe = nkddi_probe,
 	.remove = nkddi_remove,
 	/*
-	 * Drivers keep pointers into the shared memory for as long as they
-	 * are loaded: no unbinding through sysfs. Unloading the module
-	 * (possible once no driver uses nkops) removes the devices.
+	 * No unbinding through the driver's sysfs files: a device bound
+	 * anew would not reach the drivers that lost it. Removing the
+	 * device itself (its "remove" file, hot unplug) is handled.
 	 */
 	.driver.suppress_bind_attrs = true,
 };

@@ -232,6 +232,10 @@ int nkddi_pdev_probe(struct nkddi_dev *dev)
 	err = nkddi_call(NKHV_PORT_CALL_HELLO, no_args, NULL, "hello");
 	if (err)
 		goto unbind;
+	/*
+	 * Everything set up above before `ready`: pairs with the acquire in
+	 * nkddi_usable() and nkddi_trigger().
+	 */
 	smp_store_release(&nkddi.ready, true);
 	nkddi_beat_start();
 	dev_info(
@@ -262,6 +266,7 @@ void nkddi_pdev_remove(struct nkddi_dev *dev)
 	unsigned long flags;
 	u8 *map = nkddi.pdev;
 
+	/* Pairs with the acquire in nkddi_usable() and nkddi_trigger(). */
 	smp_store_release(&nkddi.ready, false);
 	nkddi_beat_stop();
 

@@ -4,13 +4,16 @@
  * the PDEV, the others the PMEM of the VM's vlinks), each entry mapped
  * through the BAR 2 of the ivshmem device whose IVPosition it names.
  * Region devices may bind before or after the PDEV device; an entry is
- * usable once both are there. Lookups are lock-free; binding and
- * unbinding run under nkddi.lock.
+ * usable once both are there. Lookups run under rcu_read_lock(); binding
+ * and unbinding run under nkddi.lock, and a mapping is unmapped (the table
+ * cleared) only after a grace period that follows its unpublishing.
+ * Drivers' own pointers are covered by the removal notifier (pci.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -75,7 +78,8 @@ int nkddi_region_load(void)
 		}
 		r->valid = true;
 	}
-	nkddi.regions[0].map = nkddi.pdev;
+	RCU_INIT_POINTER(nkddi.regions[0].map, nkddi.pdev);
+	/* Pairs with the acquire of nkddi_region_ptov()/_vtop(). */
 	smp_store_release(&nkddi.nregions, n);
 	return 0;
 }
@@ -126,7 +130,7 @@ static void nkddi_region_map(u32 i, struct nkddi_dev *dev)
 	}
 	r->dev = dev;
 	dev->region = i;
-	smp_store_release(&r->map, map);
+	rcu_assign_pointer(r->map, map);
 	dev_info(d, "region %u [0x%llx, +0x%llx)%s\n", i, r->base, r->size,
 		 r->writable ? "" : " read-only");
 }
@@ -148,7 +152,7 @@ void nkddi_region_bind(struct nkddi_dev *dev)
 		struct nkddi_region *r = &nkddi.regions[i];
 
 		if (r->valid && r->ivposition == dev->ivposition) {
-			if (r->map) {
+			if (rcu_access_pointer(r->map)) {
 				dev_err(&dev->pci->dev,
 					"IVPosition %u: region %u already has a device\n",
 					dev->ivposition, i);
@@ -163,7 +167,10 @@ void nkddi_region_bind(struct nkddi_dev *dev)
 		 dev->ivposition, nkddi.vm_id);
 }
 
-/* Unpublish and unmap the entry `dev` carries. */
+/*
+ * Unpublish and unmap the entry `dev` carries: no lookup may still use
+ * the mapping (a grace period lies between). nkddi.lock held.
+ */
 void nkddi_region_unbind(struct nkddi_dev *dev)
 {
 	struct nkddi_region *r;
@@ -172,8 +179,9 @@ void nkddi_region_unbind(struct nkddi_dev *dev)
 	if (dev->region < 0)
 		return;
 	r = &nkddi.regions[dev->region];
-	map = r->map;
-	WRITE_ONCE(r->map, NULL);
+	map = rcu_dereference_protected(r->map, lockdep_is_held(&nkddi.lock));
+	RCU_INIT_POINTER(r->map, NULL);
+	synchronize_rcu();
 	if (r->vmapped)
 		vunmap(map);
 	else
@@ -188,23 +196,29 @@ void nkddi_region_bind_all(void)
 	struct nkddi_dev *dev;
 	u32 i;
 
-	list_for_each_entry (dev, &nkddi.devs, node)
+	list_for_each_entry(dev, &nkddi.devs, node)
 		if (dev != nkddi.pdev_dev)
 			nkddi_region_bind(dev);
 	for (i = 1; i < nkddi.nregions; i++)
-		if (nkddi.regions[i].valid && !nkddi.regions[i].map)
+		if (nkddi.regions[i].valid &&
+		    !rcu_access_pointer(nkddi.regions[i].map))
 			pr_info("region %u [0x%llx, +0x%llx): no device with IVPosition %u yet\n",
 				i, nkddi.regions[i].base, nkddi.regions[i].size,
 				nkddi.regions[i].ivposition);
 }
 
-/* The PDEV goes away: forget the table, unmap every region device. */
+/*
+ * The PDEV goes away: forget the table, unmap every region device. The
+ * table is cleared only after a grace period: no lookup reads it then.
+ * nkddi.lock held.
+ */
 void nkddi_region_unbind_all(void)
 {
 	struct nkddi_dev *dev;
 
-	smp_store_release(&nkddi.nregions, 0);
-	list_for_each_entry (dev, &nkddi.devs, node)
+	WRITE_ONCE(nkddi.nregions, 0);
+	synchronize_rcu();
+	list_for_each_entry(dev, &nkddi.devs, node)
 		if (dev != nkddi.pdev_dev)
 			nkddi_region_unbind(dev);
 	memset(nkddi.regions, 0, sizeof(nkddi.regions));
@@ -216,24 +230,30 @@ void nkddi_region_unbind_all(void)
  */
 void *nkddi_region_ptov(u64 paddr, u64 size)
 {
-	u32 i, n = smp_load_acquire(&nkddi.nregions);
+	u32 i, n, ivposition;
+	u8 *map;
 
+	rcu_read_lock();
+	/* Pairs with the release of nkddi_region_load(). */
+	n = smp_load_acquire(&nkddi.nregions);
 	for (i = 0; i < n; i++) {
 		const struct nkddi_region *r = &nkddi.regions[i];
-		u8 *map;
 
 		if (!r->valid || paddr < r->base ||
 		    paddr - r->base >= r->size ||
 		    size > r->size - (paddr - r->base))
 			continue;
-		map = smp_load_acquire(&r->map);
+		map = rcu_dereference(r->map);
+		ivposition = r->ivposition;
+		rcu_read_unlock();
 		if (map)
 			return map + (paddr - r->base);
 		pr_warn_ratelimited(
 			"[0x%llx, +0x%llx) is in region %u, whose device (IVPosition %u) is not bound\n",
-			paddr, size, i, r->ivposition);
+			paddr, size, i, ivposition);
 		return NULL;
 	}
+	rcu_read_unlock();
 	pr_warn_ratelimited("[0x%llx, +0x%llx) is not within one region of VM %u\n",
 			    paddr, size, nkddi.vm_id);
 	return NULL;
@@ -242,16 +262,25 @@ void *nkddi_region_ptov(u64 paddr, u64 size)
 /* Guest-physical address of a mapped byte, or 0. */
 u64 nkddi_region_vtop(const void *vaddr)
 {
-	u32 i, n = smp_load_acquire(&nkddi.nregions);
-	const u8 *p = vaddr;
+	const u8 *p = vaddr, *map;
+	bool found = false;
+	u64 pa = 0;
+	u32 i, n;
 
-	for (i = 0; i < n; i++) {
+	rcu_read_lock();
+	/* Pairs with the release of nkddi_region_load(). */
+	n = smp_load_acquire(&nkddi.nregions);
+	for (i = 0; i < n && !found; i++) {
 		const struct nkddi_region *r = &nkddi.regions[i];
-		const u8 *map = smp_load_acquire(&r->map);
 
-		if (map && p >= map && p - map < r->size)
-			return r->base + (p - map);
+		map = rcu_dereference(r->map);
+		found = map && p >= map && p - map < r->size;
+		if (found)
+			pa = r->base + (p - map);
 	}
+	rcu_read_unlock();
+	if (found)
+		return pa;
 	pr_warn_ratelimited("%p is in no mapped region\n", vaddr);
 	return 0;
 }

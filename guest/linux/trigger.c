@@ -20,6 +20,7 @@ void nkddi_trigger(NkXIrq xirq, NkOsId osid)
 	u32 head, tail;
 
 	spin_lock_irqsave(&nkddi.trig_lock, flags);
+	/* Pairs with the release of `ready` in nkddi_pdev_probe(). */
 	if (!smp_load_acquire(&nkddi.ready)) {
 		spin_unlock_irqrestore(&nkddi.trig_lock, flags);
 		pr_warn_ratelimited(
@@ -33,6 +34,7 @@ void nkddi_trigger(NkXIrq xirq, NkOsId osid)
 	}
 	p = nkddi.port;
 	head = READ_ONCE(p->trig_head);
+	/* Pairs with nkhv's release of trig_tail once it took the entries. */
 	tail = smp_load_acquire(&p->trig_tail);
 	if (head - tail >= NKHV_PORT_TRIGGERS) {
 		WRITE_ONCE(p->trig_dropped, READ_ONCE(p->trig_dropped) + 1);
@@ -47,6 +49,7 @@ void nkddi_trigger(NkXIrq xirq, NkOsId osid)
 	}
 	WRITE_ONCE(p->trig[head % NKHV_PORT_TRIGGERS].xirq, xirq);
 	WRITE_ONCE(p->trig[head % NKHV_PORT_TRIGGERS].osid, osid);
+	/* The entry before the head: pairs with nkhv's acquire of trig_head. */
 	smp_store_release(&p->trig_head, head + 1);
 	iowrite32(NKHV_PORT_PEER_HV << 16 | NKHV_PORT_DB_TRIGGER,
 		  nkddi.doorbell);

@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-extern NkDevOps nkops;
+extern const NkDevOps nkops;
 
 /* printf-like output to the provider's log (stderr, the kernel log). */
 extern void printnk(const char *fmt, ...)

@@ -99,6 +99,17 @@ done
 config=$sysroot/boot/config-$kver
 vmlinuz=$sysroot/boot/vmlinuz-$kver
 moddir=$sysroot/lib/modules/$kver
+# The debug kernel (VM_DEBUG_KERNEL, scripts/vm/lib.sh): its build tree;
+# everything it has is built in.
+dbg=
+if [ $arch = amd64 ] && [ -n "$VM_DEBUG_KERNEL" ]; then
+	dbg=$VM_DEBUG_KERNEL/linux
+	config=$dbg/.config
+	vmlinuz=$dbg/arch/x86/boot/bzImage
+	moddir=$dbg
+	[ "$(cat "$dbg/include/config/kernel.release" 2>/dev/null)" = "$kver" ] ||
+		vm_die "${modules[0]} is for $kver, not the debug kernel of $VM_DEBUG_KERNEL: scripts/build-modules.sh --debug-kernel $VM_DEBUG_KERNEL"
+fi
 [ -f "$vmlinuz" ] || vm_die "$vmlinuz missing: install linux-image-$kver${sysroot:+ (scripts/deps.sh arm64)}"
 [ -f "$config" ] || vm_die "$config missing"
 
@@ -200,11 +211,14 @@ for b in "${bins[@]}"; do
 	is_static "$b" || vm_die "$b is not a static executable"
 	cp "$b" "$root/bin/"
 done
-# Modules a role loads itself (not at boot): the provider's self-test.
+# Modules a role loads itself (not at boot): the provider's self-test,
+# the bugs on purpose of the checkers test.
 mkdir -p "$root/lib/modules/extra"
-if f=$(vm_module nk_selftest $arch); then
-	cp "$f" "$root/lib/modules/extra/"
-fi
+for m in nk_selftest nk_checkers; do
+	if f=$(vm_module $m $arch); then
+		cp "$f" "$root/lib/modules/extra/"
+	fi
+done
 cp "$VM_SRC/scripts/vm/init.sh" "$root/init"
 cp -p "$VM_SRC"/scripts/vm/roles/* "$root/roles/"
 chmod 755 "$root/init"
@@ -237,7 +251,9 @@ extract_vmlinux() {
 }
 if [ ! -f "$out/kernel" ] || [ "$(cat "$out/kernel.release" 2>/dev/null)" != "$kver" ] ||
 	[ "$vmlinuz" -nt "$out/kernel" ]; then
-	if [ $arch = arm64 ]; then
+	if [ -n "$dbg" ]; then
+		cp "$vmlinuz" "$tmp/kernel" # its bzImage (docs/qemu-vms.md)
+	elif [ $arch = arm64 ]; then
 		# Debian's arm64 vmlinuz is the Image, gzipped on some releases.
 		if [ "$(head -c 2 "$vmlinuz" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
 			gzip -dc "$vmlinuz" >"$tmp/kernel"

@@ -6,6 +6,17 @@
 # The repository root and the release build tree (nkhv, tools).
 VM_SRC=${VM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VM_BUILD=${VM_BUILD:-$VM_SRC/build}
+# VM_DEBUG_KERNEL=DIR: the amd64 VMs boot the debug kernel of
+# scripts/vm/build-debug-kernel.sh --out DIR (its bzImage), with the
+# modules of scripts/build-modules.sh --debug-kernel DIR (DIR/modules/);
+# initramfs, kernel and test logs then go to DIR/vm/.
+VM_DEBUG_KERNEL=${VM_DEBUG_KERNEL:-}
+if [ -n "$VM_DEBUG_KERNEL" ]; then
+	VM_DEBUG_KERNEL=$(cd "$VM_DEBUG_KERNEL" && pwd) ||
+		{ echo "VM_DEBUG_KERNEL: no such directory" >&2; exit 1; }
+	VM_MODULES=${VM_MODULES:-$VM_DEBUG_KERNEL/modules}
+	VM_OUT=${VM_OUT:-$VM_DEBUG_KERNEL/vm}
+fi
 # The initramfs, the kernel to boot and test logs go here.
 VM_OUT=${VM_OUT:-$VM_BUILD/vm}
 

@@ -37,7 +37,8 @@
 # initramfs, default build/vm; those of arm64 VMs in VM_OUT/arm64), QEMU
 # (default qemu-system-x86_64), QEMU_ARM64 (default qemu-system-aarch64),
 # VM_ARCH (default amd64), VM_ARM64_CPU (default cortex-a57), VM_MEM
-# (default 256M), VM_QEMU_OPTS (more QEMU options).
+# (default 256M), VM_SMP (vCPUs per VM, default 1), VM_QEMU_OPTS (more
+# QEMU options), VM_DEBUG_KERNEL (the debug kernel: scripts/vm/lib.sh).
 #
 # amd64 VMs: -M q35, ttyS0..2 the PC's serial ports. arm64 VMs: -M virt
 # with a GICv3 and its ITS (MSI-X of the ivshmem devices), TCG, the
@@ -155,7 +156,7 @@ supervise() {
 		esac
 		# Its own session: a Ctrl-C of the runner reaches it as "stop".
 		# shellcheck disable=SC2086
-		setsid "${machine[@]}" -m "${VM_MEM:-256M}" -smp 1 -nodefaults \
+		setsid "${machine[@]}" -m "${VM_MEM:-256M}" -smp "${VM_SMP:-1}" -nodefaults \
 			-nographic -no-reboot -name "vm$id" \
 			-kernel "$kernel" -initrd "$initrd" \
 			-append "console=ttyS0 panic=-1 quiet ed.vm=$id ed.boot=$boot ${append[$id]:-}" \

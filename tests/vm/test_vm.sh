@@ -11,8 +11,25 @@
 #   hostile   a hostile process VM corrupts the ring under the kernel
 #             reader: faults are logged, the kernel survives, and records
 #             flow again once a real producer is back
-#   provider  nk_selftest.ko checks nkddi.ko's nkops in a Linux VM: XIRQ
-#             delivery, masking, detach, allocations, translations, atomics
+#   provider  nk_selftest.ko checks nkddi.ko's nkops in a Linux VM (two
+#             vCPUs): XIRQ delivery, masking, detach (from a handler, two
+#             handlers detaching each other on two CPUs, waiting for a
+#             handler on another CPU), attach under rcu_read_lock(),
+#             allocations, translations, atomics
+#   unbind-region, unbind-pdev
+#             the region devices (PMEM), or the PDEV device, are removed
+#             through sysfs under a reader blocked in read(), a streaming
+#             reader and a blocked writer: each ends with ENODEV, the
+#             modules unload
+#   unbind-rmmod
+#             rmmod earlydata at the same time as the region devices go
+#   unbind-xirq
+#             the PDEV device is removed while a detach waits for a
+#             handler running on the other CPU (nk_selftest.ko race=stop;
+#             the module removes it)
+#   checkers  (debug kernel only) nk_checkers.ko commits a use-after-free,
+#             a lock inversion and a sleep under a spinlock: KASAN,
+#             lockdep and DEBUG_ATOMIC_SLEEP must each report theirs
 #   hvdeath   nkhv is killed (kill -9) under a Linux VM: nkddi.ko notices
 #             within 100 ms of guest time; a reader blocked in read(), a
 #             streaming reader and a blocked writer end saying nkhv is gone
@@ -249,7 +266,7 @@ t_hostile() {
 
 # (e) the NKDDI provider's own checks; the VM powers off when they end.
 t_provider() {
-	start "$T/provider.dts" --append 2="ed.role=selftest" || return 1
+	VM_SMP=2 start "$T/provider.dts" --append 2="ed.role=selftest" || return 1
 	for _ in $(seq 600); do
 		kill -0 $runner_pid 2>/dev/null || break
 		sleep 0.2
@@ -349,6 +366,91 @@ t_hvdeath() {
 	vm_console_problems "$R"/vm*/console.*.log
 }
 
+# Wait for the runner to end by itself (the role powered the VM off).
+wait_runner() {
+	for _ in $(seq "$1"); do
+		kill -0 $runner_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $runner_pid 2>/dev/null && { echo "the VM did not power off"; return 1; }
+	wait $runner_pid
+	local rc=$?
+	runner_pid=
+	[ $rc -eq 0 ] || { echo "runner exited $rc"; grep -v '^run-system: run dir' "$R.runner"; return 1; }
+}
+
+# (h) devices of nkddi.ko removed under earlydata's users (role unbind,
+# ed.mode=$1): a blocked reader, a streaming reader and a blocked writer
+# each end with ENODEV; then both modules unload; the log is clean.
+unbind_users() {
+	local con=$R/vm2/console.1.log log name
+	start "$T/hvdeath.dts" --append 2="ed.role=unbind ed.mode=$1" || return 1
+	ed_bg produce --vm 1 --channel live --generate 1000000 --rate 200
+	wait_runner 1200 || return 1
+	log=$(tr -d '\r' <"$con")
+	echo "$log" | grep '^unbind: ' | sed 's/^/     /'
+	for name in idle live up; do
+		echo "$log" | grep -Eq "^unbind: $name exited [1-9]" ||
+			{ echo "$name did not end with an error"; return 1; }
+	done
+	[ "$(echo "$log" | grep -Ec '^ed(cat|write): .*No such device')" = 3 ] ||
+		{ echo "not three 'No such device' from edcat/edwrite"; return 1; }
+	echo "$log" | grep -qx 'unbind: rmmod earlydata: 0' &&
+		echo "$log" | grep -qx 'unbind: rmmod nkddi: 0' ||
+		{ echo "a module did not unload"; return 1; }
+	echo "$log" | grep -qx 'unbind: done' || { echo "the role did not end"; return 1; }
+	vm_console_problems "$R"/vm*/console.*.log
+}
+t_unbind-region() { unbind_users region; }
+t_unbind-pdev() { unbind_users pdev; }
+
+t_unbind-rmmod() {
+	local log
+	start "$T/hvdeath.dts" --append 2="ed.role=unbind ed.mode=rmmod" || return 1
+	wait_runner 1200 || return 1
+	log=$(tr -d '\r' <"$R/vm2/console.1.log")
+	echo "$log" | grep '^unbind: ' | sed 's/^/     /'
+	echo "$log" | grep -qx 'unbind: rmmod earlydata: 0' &&
+		echo "$log" | grep -qx 'unbind: rmmod nkddi: 0' &&
+		echo "$log" | grep -qx 'unbind: done' ||
+		{ echo "the modules did not unload"; return 1; }
+	vm_console_problems "$R"/vm*/console.*.log
+}
+
+t_unbind-xirq() {
+	local log
+	VM_SMP=2 start "$T/provider.dts" --append 2="ed.role=unbind ed.mode=xirq" ||
+		return 1
+	wait_runner 1200 || return 1
+	log=$(tr -d '\r' <"$R/vm2/console.1.log")
+	echo "$log" | grep -E '^unbind: |^\[.*nk_selftest: race' | sed 's/^/     /'
+	echo "$log" | grep -q 'nk_selftest: race stop: handler running on the other CPU: 1' &&
+		echo "$log" | grep -q 'nk_selftest: race stop: PDEV device removed: 1' &&
+		echo "$log" | grep -q 'nk_selftest: race stop: detach returned (handler done: 1)' ||
+		{ echo "the detach did not wait for the running handler"; return 1; }
+	echo "$log" | grep -qx 'unbind: rmmod nkddi: 0' &&
+		echo "$log" | grep -qx 'unbind: done' ||
+		{ echo "the modules did not unload"; return 1; }
+	vm_console_problems "$R"/vm*/console.*.log
+}
+
+# (i) the debug kernel's checkers are on: each bug committed on purpose
+# is reported (this test's console log is the only one meant to be dirty).
+t_checkers() {
+	local log
+	start "$T/provider.dts" --append 2="ed.role=checkers" || return 1
+	wait_runner 1200
+	log=$(tr -d '\r' <"$R/vm2/console.1.log")
+	echo "$log" | grep -qx 'checkers: done' || { echo "the role did not end"; return 1; }
+	echo "$log" | grep -q 'BUG: KASAN: .*use-after-free in ck_uaf' ||
+		{ echo "KASAN did not report the use-after-free"; return 1; }
+	echo "$log" | grep -q 'WARNING: possible circular locking dependency detected' ||
+		{ echo "lockdep did not report the inversion"; return 1; }
+	echo "$log" | grep -q 'BUG: sleeping function called from invalid context' ||
+		{ echo "DEBUG_ATOMIC_SLEEP did not report the sleep"; return 1; }
+	echo "     KASAN, lockdep and DEBUG_ATOMIC_SLEEP each reported their bug"
+}
+
 # Inner process: stop what the test started.
 stop_test() {
 	local p
@@ -428,6 +530,8 @@ for f in "$ED" "$VERIFY" "$HOSTILE" "$VLINKCTL"; do
 	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
 done
 tests="backlog reboot kernel hostile provider hvdeath dlt"
+tests+=" unbind-region unbind-pdev unbind-rmmod unbind-xirq"
+[ -n "$VM_DEBUG_KERNEL" ] && tests+=" checkers"
 [ "$VM_ARCH" = arm64 ] && tests+=" mixedarch"
 archs=$VM_ARCH
 case " ${ONLY:-$tests} " in *" mixedarch "*) archs="arm64 amd64" ;; esac

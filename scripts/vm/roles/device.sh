@@ -31,5 +31,9 @@ channel_stats() {
 		line="$line ${f##*/}=$(cat "$f")"
 	done
 	echo "ed-stats: $ED_CHANNEL:$line" >&2
-	echo "ed-stats: $ED_CHANNEL: last_fault: $(cat "$d/last_fault")" >&2
+	line=
+	for f in "$d"/last_fault/*; do
+		line="$line ${f##*/}=$(cat "$f")"
+	done
+	echo "ed-stats: $ED_CHANNEL: last_fault:$line" >&2
 }
