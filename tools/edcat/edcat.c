@@ -304,7 +304,7 @@ static int run(struct edcat *e, int fd)
 		batch = e->count ? (__u32)(e->count - e->records) : 0;
 		if (ioctl(fd, ED_CHR_IOC_SET_BATCH, &batch)) {
 			perror("edcat: ED_CHR_IOC_SET_BATCH");
-			break;
+			goto out; /* the device failed: not a clean end */
 		}
 		if (e->poll) {
 			r = wait_readable(e, fd);
