@@ -200,6 +200,7 @@ struct hv {
 	int timer_fd;
 	uint64_t timer_period_ns; /* HV_TICK_NS, or HV_BEAT_NS (server.c) */
 	uint64_t housekeeping_ns; /* when the timeouts were last checked */
+	uint64_t beat_ns; /* when the QEMU VMs last got a beat, or 0 */
 	int spare_fd; /* given up to accept and drop on EMFILE */
 	bool accept_paused; /* out of descriptors: listening resumes at a tick */
 	const char *persist_dir; /* --persist DIR, or NULL: persist.c */

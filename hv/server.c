@@ -159,6 +159,7 @@ void hv_timer_beat(struct hv *hv)
 	int err;
 
 	hv_port_beat(hv);
+	hv->beat_ns = hv_now_ns();
 	err = timer_period(hv, HV_BEAT_NS);
 	if (err)
 		hv_log("cannot run the heartbeat timer: %s", strerror(-err));
@@ -171,10 +172,22 @@ void hv_timer_beat(struct hv *hv)
 static void timer_tick(struct hv *hv)
 {
 	uint64_t n, now = hv_now_ns();
+	uint32_t vms;
 
 	if (read(hv->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
-	timer_period(hv, hv_port_beat(hv) ? HV_BEAT_NS : HV_TICK_NS);
+	vms = hv_port_beat(hv);
+	/*
+	 * A beat this late (nkhv itself held up: a loaded host) may make a
+	 * guest take nkhv for gone (NKHV_PORT_LOST_MS): say so, to tell such
+	 * a false alarm from a guest's fault.
+	 */
+	if (vms && hv->beat_ns &&
+	    now - hv->beat_ns > (uint64_t)NKHV_PORT_LOST_MS * 1000000u * 2 / 3)
+		hv_log("heartbeat: %llu ms since the previous beat",
+		       (unsigned long long)((now - hv->beat_ns) / 1000000u));
+	hv->beat_ns = vms ? now : 0;
+	timer_period(hv, vms ? HV_BEAT_NS : HV_TICK_NS);
 	/* Half a beat of slack: a tick a little early is still due. */
 	if (now - hv->housekeeping_ns + HV_BEAT_NS / 2 < HV_TICK_NS)
 		return;
