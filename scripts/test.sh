@@ -4,7 +4,9 @@
 # check the Earlydata core against MISRA C:2012, model-check its protocol
 # (SPIN: the good models pass, their mutants fail), then the Linux VM tests
 # (tests/vm/: the kernel modules in QEMU VMs, a few minutes; VM_TESTS=0
-# skips them), every test again under AddressSanitizer +
+# skips them), checkpatch of the kernel code, the debug kernel's part
+# (built from linux-source-6.1, VM tests under KASAN and lockdep; only
+# with DEBUG_KERNEL_TESTS=1: docs/qemu-vms.md), every test again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the ring's thread stress under
 # ThreadSanitizer, then each libFuzzer target briefly. Each part prints
 # its time. The arm64 part (after the x86 VM tests) cross-builds the tree
@@ -41,6 +43,25 @@ if [ "${VM_TESTS:-1}" != 0 ]; then
 	scripts/deps.sh kernel
 	scripts/build-modules.sh
 	tests/vm/test_vm.sh build
+fi
+
+# The debug kernel (docs/qemu-vms.md#the-debug-kernel): its build alone
+# takes longer than what is left of the suite's time budget, so the part
+# runs only with DEBUG_KERNEL_TESTS=1: the kernel built from
+# linux-source-6.1 on every run, then the VM tests of DEBUG_VM_TESTS
+# under KASAN and lockdep. checkpatch (quick) runs in any case.
+if [ "${VM_TESTS:-1}" != 0 ]; then
+	part "checkpatch of the kernel code"
+	scripts/deps.sh dbgkernel
+	scripts/checkpatch.sh
+fi
+if [ "${VM_TESTS:-1}" != 0 ] && [ "${DEBUG_KERNEL_TESTS:-0}" != 0 ]; then
+	part "debug kernel (KASAN, lockdep): build, Linux VM tests under it"
+	scripts/vm/build-debug-kernel.sh
+	scripts/build-modules.sh --debug-kernel build-dbgkernel
+	VM_DEBUG_KERNEL=build-dbgkernel \
+	ONLY=${DEBUG_VM_TESTS:-checkers provider backlog reboot hostile unbind-pdev} \
+		tests/vm/test_vm.sh build
 fi
 
 if [ "${ARM64_TESTS:-1}" != 0 ]; then

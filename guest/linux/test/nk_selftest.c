@@ -155,7 +155,7 @@ static NkXIrqId st_long_start(NkXIrq x, int cpu, unsigned int ms)
  * removes the PDEV device (whose removal frees the handler table). Woken
  * when the handler ends, the detaching thread (SCHED_NORMAL) runs only
  * once the removal (SCHED_FIFO) is over: thread "hog" (SCHED_FIFO, lowest
- * priority) keeps the CPU from it until then.
+ * priority) keeps the CPU from it until then, for 1 s at most.
  */
 static struct task_struct *st_detach_task, *st_remove_task, *st_hog_task;
 static DECLARE_COMPLETION(st_race_go);
@@ -166,15 +166,18 @@ static int st_removed;
 
 static int st_hog_fn(void *unused)
 {
-	u64 end = 0;
+	u64 end;
 
 	wait_for_completion(&st_hog_go);
 	sched_set_fifo_low(current);
-	for (;;) {
-		if (!end && READ_ONCE(st_removed))
-			end = ktime_get_ns() + 50 * NSEC_PER_MSEC;
-		if ((end && ktime_get_ns() > end) || kthread_should_stop())
-			break;
+	/*
+	 * Until the removal is over, 1 s at most: the removal may need a
+	 * kworker of this CPU (SCHED_NORMAL too), which must not starve.
+	 */
+	end = ktime_get_ns() + NSEC_PER_SEC;
+	while (ktime_get_ns() < end && !kthread_should_stop()) {
+		if (READ_ONCE(st_removed))
+			end = min(end, ktime_get_ns() + 50 * NSEC_PER_MSEC);
 		cpu_relax();
 	}
 	while (!kthread_should_stop())
