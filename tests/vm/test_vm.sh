@@ -29,7 +29,8 @@
 #             the module removes it)
 #   checkers  (debug kernel only) nk_checkers.ko commits a use-after-free,
 #             a lock inversion and a sleep under a spinlock: KASAN,
-#             lockdep and DEBUG_ATOMIC_SLEEP must each report theirs
+#             lockdep and DEBUG_ATOMIC_SLEEP must each report theirs (a
+#             KCSAN kernel: a data race between two CPUs, KCSAN)
 #   hvdeath   nkhv is killed (kill -9) under a Linux VM: nkddi.ko notices
 #             within 100 ms of guest time; a reader blocked in read(), a
 #             streaming reader and a blocked writer end saying nkhv is gone
@@ -440,6 +441,17 @@ t_unbind-xirq() {
 # is reported (this test's console log is the only one meant to be dirty).
 t_checkers() {
 	local log
+	if grep -qx CONFIG_KCSAN=y "$VM_DEBUG_KERNEL/linux/.config"; then
+		VM_SMP=2 start "$T/provider.dts" \
+			--append 2="ed.role=checkers ed.bugs=race" || return 1
+		wait_runner 1200
+		log=$(tr -d '\r' <"$R/vm2/console.1.log")
+		echo "$log" | grep -qx 'checkers: done' || { echo "the role did not end"; return 1; }
+		echo "$log" | grep -q 'BUG: KCSAN: data-race in ck_racer' ||
+			{ echo "KCSAN did not report the data race"; return 1; }
+		echo "     KCSAN reported the data race"
+		return 0
+	fi
 	start "$T/provider.dts" --append 2="ed.role=checkers" || return 1
 	wait_runner 1200
 	log=$(tr -d '\r' <"$R/vm2/console.1.log")

@@ -5,11 +5,16 @@
  * load it anywhere else. bug=uaf reads a freed allocation (KASAN);
  * bug=abba takes two mutexes in both orders, one after the other, which
  * cannot deadlock here but is an inversion (lockdep); bug=sleep takes a
- * mutex, which may sleep, holding a spinlock (DEBUG_ATOMIC_SLEEP). The load then fails (-EAGAIN),
+ * mutex, which may sleep, holding a spinlock (DEBUG_ATOMIC_SLEEP);
+ * bug=race has two threads write one plain variable at once for 200 ms
+ * (KCSAN, with two CPUs). The load then fails (-EAGAIN),
  * so the module never stays.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -17,7 +22,7 @@
 
 static char *bug = "";
 module_param(bug, charp, 0444);
-MODULE_PARM_DESC(bug, "uaf, abba or sleep: the bug to commit");
+MODULE_PARM_DESC(bug, "uaf, abba, sleep or race: the bug to commit");
 
 static DEFINE_MUTEX(ck_a);
 static DEFINE_MUTEX(ck_b);
@@ -57,6 +62,27 @@ static void ck_sleep(void)
 	spin_unlock(&ck_lock);
 }
 
+static unsigned long ck_shared;
+
+static noinline int ck_racer(void *end)
+{
+	while (time_before(jiffies, (unsigned long)end))
+		ck_shared++;
+	return 0;
+}
+
+static void ck_race(void)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(200);
+	struct task_struct *t;
+
+	t = kthread_run(ck_racer, (void *)end, "ck_racer");
+	if (IS_ERR(t))
+		return;
+	ck_racer((void *)end);
+	msleep(300);
+}
+
 static int __init ck_init(void)
 {
 	pr_info("committing bug '%s'\n", bug);
@@ -66,6 +92,8 @@ static int __init ck_init(void)
 		ck_abba();
 	else if (!strcmp(bug, "sleep"))
 		ck_sleep();
+	else if (!strcmp(bug, "race"))
+		ck_race();
 	else
 		return -EINVAL;
 	return -EAGAIN;
