@@ -66,8 +66,10 @@ static unsigned long ck_shared;
 
 static noinline int ck_racer(void *end)
 {
-	while (time_before(jiffies, (unsigned long)end))
+	while (time_before(jiffies, (unsigned long)end)) {
 		ck_shared++;
+		barrier(); /* one plain load and store each time round */
+	}
 	return 0;
 }
 
