@@ -38,7 +38,8 @@
 # (default qemu-system-x86_64), QEMU_ARM64 (default qemu-system-aarch64),
 # VM_ARCH (default amd64), VM_ARM64_CPU (default cortex-a57), VM_MEM
 # (default 256M), VM_SMP (vCPUs per VM, default 1), VM_QEMU_OPTS (more
-# QEMU options), VM_DEBUG_KERNEL (the debug kernel: scripts/vm/lib.sh).
+# QEMU options), VM_DEBUG_KERNEL (the debug kernel: scripts/vm/lib.sh),
+# VM_NKHV_NICE (nkhv's nice value when run as root, default -10).
 #
 # amd64 VMs: -M q35, ttyS0..2 the PC's serial ports. arm64 VMs: -M virt
 # with a GICv3 and its ITS (MSI-X of the ivshmem devices), TCG, the
@@ -233,6 +234,16 @@ rm -f "$run/.stopping"
 setsid "$nkhv" --run-dir "$run" "$system" 2>"$run/nkhv.log" &
 nkhv_pid=$!
 echo $nkhv_pid >"$run/nkhv.pid"
+# nkhv stands for the hypervisor, which runs above its guests: where we
+# may (root), give it more CPU weight than the QEMU processes, its own
+# session's scheduling group included (autogroup), so that a loaded host
+# does not hold its heartbeat up past what the guests take for its death
+# (docs/qemu-vms.md#when-nkhv-dies). VM_NKHV_NICE (default -10).
+if [ "$(id -u)" = 0 ]; then
+	renice -n "${VM_NKHV_NICE:--10}" -p $nkhv_pid >/dev/null 2>&1
+	[ -w "/proc/$nkhv_pid/autogroup" ] &&
+		echo "${VM_NKHV_NICE:--10}" >"/proc/$nkhv_pid/autogroup" 2>/dev/null
+fi
 for _ in $(seq 200); do
 	[ -S "$run/nkhv.sock" ] && break
 	kill -0 $nkhv_pid 2>/dev/null || break
