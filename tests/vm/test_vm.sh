@@ -3,7 +3,8 @@
 # Earlydata with the Linux kernel driver in QEMU VMs (scripts/vm/), end to
 # end: nkhv, process VMs and Linux VMs (TCG emulation, one CPU each).
 #   backlog   a process VM produces from its start; a Linux VM boots later
-#             and reads the backlog, then the live records
+#             and reads the backlog, then the live records; the driver's
+#             sysfs files are those docs/ABI/sysfs-class-earlydata lists
 #   reboot    the consumer VM is stopped (SIGTERM to the reader) and
 #             rebooted mid-stream; nothing is lost or read twice
 #   kernel    producer and consumer are both Linux VMs (the reader waits
@@ -169,6 +170,22 @@ verify() {
 	echo "     $out"
 }
 
+# The sysfs files the driver has (the role's ed-attrs line) are exactly
+# those docs/ABI/sysfs-class-earlydata describes.
+abi_documented() {
+	local have doc
+	have=$(tr -d '\r' <"$1" | sed -n 's/^ed-attrs: //p' | head -n 1 |
+		tr ' ' '\n' | sort)
+	[ -n "$have" ] || { echo "no ed-attrs line on the console"; return 1; }
+	doc=$(sed -n 's|^What:.*/<device>/||p' "$S/docs/ABI/sysfs-class-earlydata" | sort)
+	[ "$have" = "$doc" ] || {
+		echo "sysfs and docs/ABI/sysfs-class-earlydata differ (< sysfs, > docs):"
+		diff <(echo "$have") <(echo "$doc") | grep '^[<>]'
+		return 1
+	}
+	echo "     $(echo "$have" | wc -l) sysfs files, each in docs/ABI"
+}
+
 # (a) backlog then live records, read by a Linux VM booted later.
 t_backlog() {
 	local n=3000
@@ -185,6 +202,7 @@ t_backlog() {
 	stop_and_wait 2 || return 1
 	wait "${bg_pids[@]}" || { echo "producer failed"; return 1; }
 	logs_clean || return 1
+	abi_documented "$R/vm2/console.1.log" || return 1
 	verify "$R/vm2/out.log" blk --n-is-seq --no-loss --records $n \
 		--backlog-before "$t"
 }

@@ -36,4 +36,14 @@ channel_stats() {
 		line="$line ${f##*/}=$(cat "$f")"
 	done
 	echo "ed-stats: $ED_CHANNEL: last_fault:$line" >&2
+	# The driver's attribute files (not the driver core's dev, uevent,
+	# power/), checked against docs/ABI/sysfs-class-earlydata.
+	line=
+	for f in "$d"/* "$d"/last_fault/* "$d"/stats/*; do
+		[ -f "$f" ] || continue
+		f=${f#"$d"/}
+		case $f in dev | uevent) continue ;; esac
+		line="$line $f"
+	done
+	echo "ed-attrs:$line" >&2
 }
