@@ -893,7 +893,11 @@ def main():
                     ("build_type", "build type"), ("cflags", "C flags"),
                     ("iceoryx", "iceoryx"), ("revision", "revision"),
                     ("date", "date"), ("loadavg_before", "load average before"),
-                    ("loadavg_after", "load average after"),
+                    ("loadavg_after", "load average after (its own "
+                     "programs spin on both CPUs to the end)"),
+                    ("other_cpu", "CPU taken by other processes during the "
+                     "run, of both CPUs"),
+                    ("steal", "CPU stolen by the hypervisor during the run"),
                     ("seconds", "duration, seconds")):
         if meta.get(k) not in (None, ""):
             lines.append("| %s | %s |" % (name, meta[k]))

@@ -144,6 +144,30 @@ scale_dts() {
 	printf '\t};\n};\n'
 }
 
+# CPU ticks of the whole machine: busy (user, nice, system, irq, softirq)
+# and stolen by the hypervisor, and the uptime in seconds.
+cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; cut -d' ' -f1 /proc/uptime; }
+
+# What other processes and the hypervisor took of the CPUs during the run:
+# the machine's busy time less this script and its children (every
+# benchmark program, nkhv: `times` in this shell, into $W/times) and
+# RouDi, as a share of all CPUs.
+outside_load() {
+	local hz own roudi
+	hz=$(getconf CLK_TCK)
+	own=$(awk '{ for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } } END { print s }' "$W/times")
+	roudi=0
+	[ -n "$ROUDI_PID" ] && roudi=$(awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$ROUDI_PID/stat" 2>/dev/null || echo 0)
+	# shellcheck disable=SC2086
+	set -- $TICKS0 $(cpu_ticks)
+	awk -v b0="$1" -v s0="$2" -v u0="$3" -v b1="$4" -v s1="$5" -v u1="$6" \
+		-v hz="$hz" -v own="$own" -v roudi="$roudi" -v n="$(nproc)" 'BEGIN {
+		t = (u1 - u0) * n
+		o = (b1 - b0) / hz - own - roudi
+		printf "\"other_cpu\":\"%.1f %%\", \"steal\":\"%.1f %%\"", (o < 0 ? 0 : o) * 100 / t, (s1 - s0) / hz * 100 / t
+	}'
+}
+
 machine_info() {
 	local cflags type cc
 	type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$B/CMakeCache.txt")
@@ -169,6 +193,7 @@ machine_info() {
  "scale_channels":"$SCALE",
  "loadavg_before":"$LOAD0",
  "loadavg_after":"$(cut -d' ' -f1-3 /proc/loadavg)",
+ $(outside_load),
  "seconds":$(($(date +%s) - T0))}
 JSON
 }
@@ -185,6 +210,7 @@ mkdir -p "$OUT"
 : >"$RAW"
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+TICKS0=$(cpu_ticks | paste -sd' ')
 echo "bench: $RUNS runs$([ "$QUICK" = 1 ] && echo ' (quick)') into $OUT"
 for n in $SCALE; do scale_dts "$n" >"$W/scale-$n.dts"; done
 start_roudi
@@ -239,6 +265,7 @@ for RUN in $(seq "$RUNS"); do
 		stop_nkhv
 	done
 done
+times >"$W/times" # here: a subshell would not see the children
 machine_info >"$OUT/machine.json"
 python3 "$S/report.py" "$OUT"
 (cd "$OUT" && gnuplot plots.gp)
