@@ -19,6 +19,10 @@
                                           message in the CSV, in order: a
                                           record with its payload and time
                                           stamp, a loss as its warning
+  dlt_check.py ordered FILE.csv N LOST [CTID]
+                                          as once, but up to LOST records
+                                          may be missing (none twice, the
+                                          rest in order)
   dlt_check.py predates FILE.csv CTID TEXT the first message of context
                                           CTID has a time stamp at least
                                           0.5 s before the first message
@@ -119,6 +123,20 @@ def once(csv_path, n, ctid=None):
              (len(ns), dups, n - 1))
 
 
+def ordered(csv_path, n, lost_max, ctid=None):
+    """Records 0..n-1 in order, none twice, at most lost_max missing."""
+    ns = [generated(g) for g in rows(csv_path)
+          if ctid is None or g["Ctid"] == ctid]
+    missing = n - len(set(ns))
+    if (ns != sorted(set(ns)) or any(x is None or x >= n for x in ns)
+            or missing > lost_max):
+        dups = len(ns) - len(set(ns))
+        fail("%d messages (%d duplicated, %d missing), not n = 0..%d in "
+             "order with at most %d missing" %
+             (len(ns), dups, missing, n - 1, lost_max))
+    print("%d of %d messages, in order, none twice" % (len(ns), n))
+
+
 def predates(csv_path, ctid, text):
     got = rows(csv_path)
     first = next((g for g in got if g["Ctid"] == ctid), None)
@@ -166,6 +184,9 @@ def main():
     elif cmd == "once":
         once(sys.argv[2], int(sys.argv[3]),
              sys.argv[4] if len(sys.argv) > 4 else None)
+    elif cmd == "ordered":
+        ordered(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                sys.argv[5] if len(sys.argv) > 5 else None)
     elif cmd == "channels":
         channels(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif cmd == "predates":
