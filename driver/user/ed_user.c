@@ -252,6 +252,26 @@ static int left_ms(nku64_f deadline)
 	return now >= deadline ? 0 : (int)((deadline - now) / 1000000u) + 1;
 }
 
+/*
+ * A write found the ring full (it armed a space XIRQ): wait for space
+ * within timeout_ms, the deadline fixed on the first wait. 1: write
+ * again; 0: give up (no waiting asked for, or the deadline has passed).
+ */
+static int wait_space(struct ed_channel *ch, nku64_f *deadline,
+		      int timeout_ms)
+{
+	if (!timeout_ms)
+		return 0;
+	if (!*deadline)
+		*deadline = deadline_of(timeout_ms);
+	if (!left_ms(*deadline))
+		return 0;
+	/* The wait also re-checks. */
+	ed_user_wait(ch, ED_EV_SPACE | ED_EV_LINK,
+		     *deadline ? left_ms(*deadline) : 1000);
+	return 1;
+}
+
 int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 		  nku32_f len, nku64_f *seq, int timeout_ms)
 {
@@ -262,15 +282,8 @@ int ed_user_write(struct ed_channel *ch, nku16_f type, const void *buf,
 		if (nkddi_hv_lost())
 			return -ED_USER_EHVLOST;
 		r = ed_write(ch, type, buf, len, seq);
-		if (r != -ED_EAGAIN || !timeout_ms)
+		if (r != -ED_EAGAIN || !wait_space(ch, &deadline, timeout_ms))
 			return r;
-		if (!deadline)
-			deadline = deadline_of(timeout_ms);
-		if (!left_ms(deadline))
-			return r;
-		/* The write armed a space XIRQ; the wait also re-checks. */
-		ed_user_wait(ch, ED_EV_SPACE | ED_EV_LINK,
-			     deadline ? left_ms(deadline) : 1000);
 	}
 }
 
@@ -287,14 +300,8 @@ int ed_user_write_batch(struct ed_channel *ch, const struct ed_wrec *recs,
 			return -ED_USER_EHVLOST;
 		r = ed_write_batch(ch, recs + *done, n - *done, &k);
 		*done += k;
-		if (r != -ED_EAGAIN || !timeout_ms)
+		if (r != -ED_EAGAIN || !wait_space(ch, &deadline, timeout_ms))
 			return r;
-		if (!deadline)
-			deadline = deadline_of(timeout_ms);
-		if (!left_ms(deadline))
-			return r;
-		ed_user_wait(ch, ED_EV_SPACE | ED_EV_LINK,
-			     deadline ? left_ms(deadline) : 1000);
 	}
 }
 
