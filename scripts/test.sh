@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian 12 machine:
-# install what is missing, build, run every test in the release build,
-# check the Earlydata core against MISRA C:2012, model-check its protocol
-# (SPIN: the good models pass, their mutants fail), then the Linux VM tests
+# The whole test suite, from a fresh Debian 12 machine: install what is
+# missing, build, run every test in the release build, check the
+# Earlydata core against MISRA C:2012, model-check its protocol (SPIN:
+# the good models pass, their mutants fail), then the Linux VM tests
 # (tests/vm/: the kernel modules in QEMU VMs, a few minutes; VM_TESTS=0
 # skips them), checkpatch of the kernel code, the debug kernel's part
-# (built from linux-source-6.1, VM tests under KASAN and lockdep; only
-# with DEBUG_KERNEL_TESTS=1: docs/qemu-vms.md), every test again under AddressSanitizer +
+# (built from linux-source-6.1, VM tests under KASAN and lockdep;
+# DEBUG_KERNEL_TESTS=0 skips it: docs/qemu-vms.md), the arm64 part
+# (cross-builds the tree for aarch64, runs its tests under qemu-user,
+# and the backlog, hostile and mixed-architecture VM tests with arm64
+# guests: ARM64_TESTS=0 skips it, ARM64_VM_ALL=1 runs every VM test on
+# arm64), every test again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the ring's thread stress under
-# ThreadSanitizer, then each libFuzzer target briefly. Each part prints
-# its time. The arm64 part (after the x86 VM tests) cross-builds the tree
-# for aarch64, runs its tests under qemu-user, and the backlog, hostile and
-# mixed-architecture VM tests with arm64 guests: ARM64_TESTS=0 skips it,
-# ARM64_VM_ALL=1 runs every VM test on arm64. Last, the Debian packages
-# are built, installed, used and purged (tests/package/test_packages.sh,
-# as root; PKG_TESTS=0 skips it).
+# ThreadSanitizer, then each libFuzzer target briefly. Last, the Debian
+# packages are built, installed, used and purged
+# (tests/package/test_packages.sh, as root; PKG_TESTS=0 skips it). Each
+# part prints its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -45,21 +46,20 @@ if [ "${VM_TESTS:-1}" != 0 ]; then
 	tests/vm/test_vm.sh build
 fi
 
-# The debug kernel (docs/qemu-vms.md#the-debug-kernel): its build alone
-# takes longer than what is left of the suite's time budget, so the part
-# runs only with DEBUG_KERNEL_TESTS=1: the kernel built from
-# linux-source-6.1 on every run, then the VM tests of DEBUG_VM_TESTS
-# under KASAN and lockdep. checkpatch (quick) runs in any case.
+# checkpatch (from linux-source-6.1) of the kernel code, then the debug
+# kernel (docs/qemu-vms.md#the-debug-kernel): built from linux-source-6.1
+# on every run (nothing is cached), and the VM tests of DEBUG_VM_TESTS
+# under KASAN and lockdep (DEBUG_KERNEL_TESTS=0 skips them).
 if [ "${VM_TESTS:-1}" != 0 ]; then
 	part "checkpatch of the kernel code"
 	scripts/deps.sh dbgkernel
 	scripts/checkpatch.sh
 fi
-if [ "${VM_TESTS:-1}" != 0 ] && [ "${DEBUG_KERNEL_TESTS:-0}" != 0 ]; then
+if [ "${VM_TESTS:-1}" != 0 ] && [ "${DEBUG_KERNEL_TESTS:-1}" != 0 ]; then
 	part "debug kernel (KASAN, lockdep): build, Linux VM tests under it"
 	scripts/vm/build-debug-kernel.sh
 	scripts/build-modules.sh --debug-kernel build-dbgkernel
-	VM_DEBUG_KERNEL=build-dbgkernel \
+	VM_DEBUG_KERNEL=build-dbgkernel HOSTILE_SECONDS=${HOSTILE_SECONDS:-10} \
 	ONLY=${DEBUG_VM_TESTS:-checkers provider backlog reboot hostile unbind-pdev} \
 		tests/vm/test_vm.sh build
 fi

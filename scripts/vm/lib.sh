@@ -91,11 +91,32 @@ vm_module_kver() {
 }
 
 # Kernel-log lines that mean the guest kernel went wrong: print those of
-# the console logs given (prefixed with the file name); fail if any.
+# the console logs given (prefixed with the file name and line); fail if
+# any. One report is not the project's: Linux 6.1's power-off path reads
+# the mask of CPUs to stop while they clear it (a KCSAN kernel on two
+# vCPUs reports it at random, "data-race in _find_first_bit" from
+# native_stop_other_cpus); such a report's BUG line is left out, and
+# any other line of it still counts.
 vm_console_problems() {
-	! grep -HnE -e 'WARNING:|BUG:|Oops|Call Trace|KASAN|general protection' \
-		-e '[Ll]ockdep|[Kk]ernel panic|soft lockup|hung task' \
-		-e 'blocked for more than [0-9]+ seconds' "$@"
+	local f bad=0
+	for f in "$@"; do
+		awk '
+			function flush() {
+				if (n && blk !~ /native_stop_other_cpus/)
+					printf "%s", keep
+				n = 0; blk = ""; keep = ""
+			}
+			/BUG: KCSAN: / { flush(); n = 1 }
+			n { blk = blk $0 "\n"; keep = keep FNR ":" $0 "\n"
+			    if (n++ > 1 && /=====/) flush(); next }
+			{ print FNR ":" $0 }
+			END { flush() }' "$f" |
+			grep -E -e 'WARNING:|BUG:|Oops|Call Trace|KASAN|general protection' \
+				-e '[Ll]ockdep|[Kk]ernel panic|soft lockup|hung task' \
+				-e 'blocked for more than [0-9]+ seconds' |
+			sed "s|^|$f:|" | grep . && bad=1
+	done
+	[ $bad = 0 ]
 }
 
 # VM ids of a system description whose node says nkhv,kind = "linux".

@@ -4,7 +4,7 @@
  * driver (/dev/earlydata/<channel>, include/earlydata/ed_chardev.h), one
  * write() per record. Static, for the test VMs' initramfs.
  *
- * edwrite [--count N] [--rate HZ] CHANNEL|DEVICE
+ * edwrite [--count N] [--rate HZ] [--flip-type] CHANNEL|DEVICE
  *
  * With --count: N generated records, the self-checking payloads of
  * `earlydata produce --generate` ({"ch":..,"n":K,"fill":..}, K from 0),
@@ -12,6 +12,12 @@
  * standard input (without its newline). Stops early on SIGTERM or SIGINT
  * (after the write under way) and prints "edwrite: CHANNEL: N records"
  * on standard error.
+ *
+ * With --flip-type, a child process shares the open file and sets the
+ * record type (ED_CHR_IOC_SET_TYPE) to 1 and 2 in turn as fast as it can
+ * while the records are written: the driver's write() reads the type
+ * that ioctl() sets from another CPU (tests/vm/test_vm.sh typerace, where
+ * KCSAN must find no data race).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +85,31 @@ static void pace(const struct timespec *t0, long k, long hz)
 		;
 }
 
+/*
+ * Fork the child of --flip-type: it sets the type of `fd`'s records to 1
+ * and 2 in turn until its parent is gone or stops it. Its pid, or -1.
+ */
+static pid_t flip_types(int fd, const char *path)
+{
+	pid_t pid = fork();
+	unsigned int type = 1;
+
+	if (pid != 0) {
+		if (pid < 0)
+			fprintf(stderr, "edwrite: fork: %s\n", strerror(errno));
+		return pid;
+	}
+	while (!stop && getppid() != 1) {
+		if (ioctl(fd, ED_CHR_IOC_SET_TYPE, &type) < 0) {
+			fprintf(stderr, "edwrite: %s: set type %u: %s\n",
+				path, type, strerror(errno));
+			_exit(1);
+		}
+		type = 3 - type;
+	}
+	_exit(0);
+}
+
 static long number(const char *opt, const char *s)
 {
 	char *end;
@@ -97,6 +129,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "count", required_argument, 0, 'c' },
 		{ "rate", required_argument, 0, 'r' },
+		{ "flip-type", no_argument, 0, 'f' },
 		{ 0, 0, 0, 0 }
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -106,13 +139,16 @@ int main(int argc, char **argv)
 	long count = 0, rate = 0, done = 0;
 	size_t cap = 0;
 	ssize_t len;
-	int c, fd, err = 0;
+	int c, fd, err = 0, flip = 0, status;
+	pid_t flipper = 0;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'c')
 			count = number("--count", optarg);
 		else if (c == 'r')
 			rate = number("--rate", optarg);
+		else if (c == 'f')
+			flip = 1;
 		else
 			goto usage;
 	}
@@ -143,6 +179,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (flip) {
+		flipper = flip_types(fd, path);
+		if (flipper < 0)
+			return 1;
+	}
 
 	while (!stop && (!count || done < count)) {
 		if (count) {
@@ -165,12 +206,20 @@ int main(int argc, char **argv)
 		done++;
 	}
 	free(line);
+	if (flipper > 0) {
+		kill(flipper, SIGTERM);
+		if (waitpid(flipper, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "edwrite: the type flipper failed\n");
+			err = 1;
+		}
+	}
 	close(fd);
 	fprintf(stderr, "edwrite: %s: %ld records\n", info.name, done);
 	return err && !stop ? 1 : 0;
 
 usage:
 	fprintf(stderr,
-		"usage: edwrite [--count N] [--rate HZ] CHANNEL|DEVICE\n");
+		"usage: edwrite [--count N] [--rate HZ] [--flip-type] CHANNEL|DEVICE\n");
 	return 2;
 }

@@ -28,6 +28,11 @@
 #             the PDEV device is removed while a detach waits for a
 #             handler running on the other CPU (nk_selftest.ko race=stop;
 #             the module removes it)
+#   typerace  a Linux VM (two vCPUs) writes records while another process
+#             sets their type through ioctl() on the same open file; the
+#             host reads every record, each of type 1 or 2 (under a KCSAN
+#             kernel: no data race between the driver's write() and
+#             ioctl())
 #   checkers  (debug kernel only) nk_checkers.ko commits a use-after-free,
 #             a lock inversion and a sleep under a spinlock: KASAN,
 #             lockdep and DEBUG_ATOMIC_SLEEP must each report theirs (a
@@ -455,6 +460,32 @@ t_unbind-xirq() {
 	vm_console_problems "$R"/vm*/console.*.log
 }
 
+# (j) the record type is set from one CPU while the other writes
+# records: every record arrives once, in order, of type 1 or 2, both
+# types seen, and the console is clean (a KCSAN kernel would report a
+# plain access to the type shared by ioctl() and write()).
+t_typerace() {
+	local n=20000 out=$R.records types
+	VM_SMP=2 start "$T/typerace.dts" \
+		--append 2="ed.role=produce ed.channel=up ed.count=$n ed.flip=1 ed.linger=1" ||
+		return 1
+	"$ED" --run-dir "$R" consume --vm 1 --channel up --follow --json --count $n \
+		--timeout 120000 >"$out" 2>>"$R.process-vms" ||
+		{ echo "the host did not read $n records:"; tail -n 3 "$R.process-vms"; return 1; }
+	quiet_period
+	stop_and_wait 2 || return 1
+	grep -q "edwrite: up: $n records" "$R/vm2/console.1.log" ||
+		{ echo "vm2 did not write $n records"; return 1; }
+	logs_clean || return 1
+	types=$(grep -o '"type":[0-9]*' "$out" | cut -d: -f2 | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+	echo "     record types (type:count): $types"
+	case $types in
+	"1:"*" 2:"*" ") ;;
+	*) echo "not types 1 and 2 only, both seen"; return 1 ;;
+	esac
+	verify "$out" up --n-is-seq --no-loss --records $n
+}
+
 # (i) the debug kernel's checkers are on: each bug committed on purpose
 # is reported (this test's console log is the only one meant to be dirty).
 t_checkers() {
@@ -562,7 +593,7 @@ for f in "$ED" "$VERIFY" "$HOSTILE" "$VLINKCTL"; do
 	[ -x "$f" ] || vm_die "$f missing: run scripts/build.sh"
 done
 tests="backlog reboot kernel hostile provider hvdeath dlt"
-tests+=" unbind-region unbind-pdev unbind-rmmod unbind-xirq"
+tests+=" unbind-region unbind-pdev unbind-rmmod unbind-xirq typerace"
 [ -n "$VM_DEBUG_KERNEL" ] && tests+=" checkers"
 [ "$VM_ARCH" = arm64 ] && tests+=" mixedarch"
 archs=$VM_ARCH
