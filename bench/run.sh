@@ -37,8 +37,9 @@ else
 fi
 count() { case $1 in 64) echo $N64 ;; 1K) echo $N1K ;; 64K) echo $N64K ;; esac; }
 SIZES="64 1K 64K"
-# Channels at once in the scale runs (the driver takes at most
-# ED_MAX_CHANNELS of them in a VM: a count above is reported as refused).
+# Channels at once in the scale runs (scripts/channels-dts.sh writes each
+# system; the driver takes at most ED_MAX_CHANNELS, 64, in a VM: a count
+# above is reported as refused).
 SCALE="1 8 16 64"
 
 stop_nkhv() {
@@ -116,34 +117,6 @@ ed_bench() {
 	stop_nkhv
 }
 
-# scale_dts N: VM 1 and VM 2 of bench/bench.dts with N block-policy
-# channels s0 ... s(N-1) from VM 1 to VM 2 and nothing else, each with a
-# 16 KiB ring (PMEM: 4 KiB of headers and the ring).
-scale_dts() {
-	local n=$1 k side id
-	printf '/dts-v1/;\n/ {\n\tcompatible = "nkhv,system";\n'
-	printf '\tmodel = "earlydata-bench-scale-%s";\n\tvms {\n' "$n"
-	for side in producer consumer; do
-		id=1; [ $side = consumer ] && id=2
-		printf '\t\t%s {\n\t\t\tcompatible = "nkhv,vm";\n' $side
-		printf '\t\t\tos-id = <%d>;\n\t\t\tpdev-size = <0x10000>;\n' $id
-		for k in $(seq 0 $((n - 1))); do
-			printf '\t\t\ts%d {\n\t\t\t\tcompatible = "nkhv,vlink";\n' $k
-			printf '\t\t\t\tvlink-name = "earlydata";\n'
-			printf '\t\t\t\tlink = <%d>;\n' $((k + 1))
-			if [ $side = producer ]; then
-				printf '\t\t\t\tserver;\n\t\t\t\tpmem-size = <0x5000>;\n'
-				printf '\t\t\t\tinfo = "s%d,policy=block,record-max=1K,ring=16K";\n' $k
-			else
-				printf '\t\t\t\tclient;\n'
-			fi
-			printf '\t\t\t\txirqs = <1>;\n\t\t\t};\n'
-		done
-		printf '\t\t};\n'
-	done
-	printf '\t};\n};\n'
-}
-
 # CPU ticks of the whole machine: busy (user, nice, system, irq, softirq)
 # and stolen by the hypervisor, and the uptime in seconds.
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; cut -d' ' -f1 /proc/uptime; }
@@ -212,7 +185,7 @@ T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 TICKS0=$(cpu_ticks | paste -sd' ')
 echo "bench: $RUNS runs$([ "$QUICK" = 1 ] && echo ' (quick)') into $OUT"
-for n in $SCALE; do scale_dts "$n" >"$W/scale-$n.dts"; done
+for n in $SCALE; do "$S/../scripts/channels-dts.sh" "$n" >"$W/scale-$n.dts"; done
 start_roudi
 for RUN in $(seq "$RUNS"); do
 	echo "bench: run $RUN/$RUNS: hardware limits"

@@ -24,7 +24,8 @@
 #include <earlydata/ring_io.h>
 
 #define ED_VLINK_NAME "earlydata"
-#define ED_MAX_CHANNELS 16
+/* Earlydata channels a VM may have (the size of the driver's tables). */
+#define ED_MAX_CHANNELS 64
 
 #define ED_PRODUCER 1
 #define ED_CONSUMER 2

@@ -254,6 +254,35 @@ wait_exit_long() {
 	kill -9 "$pid"; return 99
 }
 
+# As many channels as the driver takes in a VM (ED_MAX_CHANNELS, 64):
+# every one carries its records, the last one too; one more channel and
+# the driver refuses the VM's channels, naming the limit.
+t_channel_limit() {
+	local n=64 out err
+	stop_all
+	"$S/../../scripts/channels-dts.sh" $n >"$W/ch$n.dts" || return 1
+	"$S/../../scripts/channels-dts.sh" $((n + 1)) >"$W/ch$((n + 1)).dts" || return 1
+	nkhv_launch "$B/hv/nkhv" "$R" "$W/ch$n.dts" "$W/nkhv.log" || return 1
+	ed produce --vm 1 --channel s0 --channel s$((n / 2)) --channel s$((n - 1)) \
+		--generate 50 2>"$W/limit.err" || { cat "$W/limit.err"; return 1; }
+	for ch in s0 s$((n / 2)) s$((n - 1)); do
+		ed consume --vm 2 --channel $ch --output "$W/$ch.out" 2>/dev/null || return 1
+		out=$("$VERIFY" "$W/$ch.out" $ch --n-is-seq --no-loss --records 50) ||
+			{ echo "     $ch: $out"; return 1; }
+	done
+	stop_all
+	nkhv_launch "$B/hv/nkhv" "$R" "$W/ch$((n + 1)).dts" "$W/nkhv.log" || return 1
+	if ed produce --vm 1 --channel s0 --generate 1 2>"$W/limit.err"; then
+		echo "     $((n + 1)) channels were taken"
+		return 1
+	fi
+	err=$(cat "$W/limit.err")
+	case $err in
+	*"more than $n earlydata channels in this VM"*) ;;
+	*) echo "     not the limit's error: $err"; return 1 ;;
+	esac
+}
+
 run() {
 	[ -n "${ONLY:-}" ] && [ "$ONLY" != "$1" ] && return 0
 	check "$@"
@@ -267,5 +296,6 @@ run restart-orders t_restart_orders
 run kill-consumer t_kill_consumer
 run kill-producer t_kill_producer
 run hostile t_hostile
+run channel-limit t_channel_limit
 echo "earlydata system tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
