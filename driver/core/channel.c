@@ -21,9 +21,8 @@ static void unlock(struct ed_channel *ch)
 }
 
 /* Bounded copy of a message into err: "a" + "b" + "c". */
-/* A macro's value as a string literal. */
-#define ED_STR_(x) #x
-#define ED_STR(x) ED_STR_(x)
+/* The refusal of a VM with too many channels names the limit. */
+_Static_assert(ED_MAX_CHANNELS == 64, "the message below names the limit");
 
 static void set_err(char *err, nku32_f len, const char *a, const char *b,
 		    const char *c)
@@ -231,9 +230,7 @@ int ed_init(const struct ed_host *host, char *err, nku32_f errlen)
 			if ((side ? vl->s_id : vl->c_id) != self)
 				continue;
 			if (nchannels == ED_MAX_CHANNELS) {
-				set_err(err, errlen,
-					"more than " ED_STR(ED_MAX_CHANNELS)
-					" earlydata ",
+				set_err(err, errlen, "more than 64 earlydata ",
 					"channels in this VM", NULL);
 				return -ED_ENOMEM;
 			}
