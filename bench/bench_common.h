@@ -55,6 +55,8 @@ struct bench_ctl {
 	volatile uint64_t ack; /* latency runs: samples taken */
 	volatile uint64_t send_ns; /* latency runs: time stamped by sender */
 	uint64_t pad[4];
+	/* lat_raw shm: a sample's count and send time, on a line of its own */
+	volatile uint64_t slot[8] __attribute__((aligned(64)));
 };
 
 /* A fresh zeroed control page, shared with children forked later. */

@@ -3,13 +3,17 @@
  * Wake-up latency of the kernel's own mechanisms between two processes,
  * measured like lat_earlydata:
  *
- *   lat_raw eventfd|futex|pipe sleep|poll SIZE COUNT
+ *   lat_raw eventfd|futex|pipe|shm sleep|poll SIZE COUNT
  *
  * eventfd: the producer (CPU 0) stores its send time in a shared page and
  * writes the eventfd; the consumer (CPU 1) reads it, blocking (sleep) or
  * non-blocking in a loop (poll). futex: the producer bumps a shared word
  * and wakes; the consumer waits in FUTEX_WAIT (sleep only). pipe: the
- * send time travels in a SIZE-byte message that the consumer reads whole.
+ * send time travels in a SIZE-byte message that the consumer reads whole. shm (poll only): the
+ * producer stores its send time and then, with release, the sample's
+ * count in one cache line of a shared page; the consumer spins on the
+ * count (acquire): a message of one line crossing and nothing else, sent
+ * with the same spacing as the other samples.
  */
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -24,7 +28,7 @@
 #define WARMUP 200
 #define GAP_US 100
 
-enum kind { K_EVENTFD, K_FUTEX, K_PIPE };
+enum kind { K_EVENTFD, K_FUTEX, K_PIPE, K_SHM };
 
 static long futex(volatile uint64_t *w, int op, uint32_t val)
 {
@@ -60,6 +64,10 @@ static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
 		}
 		memcpy(&t0, buf, sizeof(t0));
 		return t0;
+	case K_SHM:
+		while (__atomic_load_n(&ctl->slot[0], __ATOMIC_ACQUIRE) <= i)
+			bench_cpu_relax();
+		return ctl->slot[1];
 	}
 	return 0;
 }
@@ -90,6 +98,10 @@ static void send_one(enum kind k, int fd, struct bench_ctl *ctl,
 				exit(1);
 		}
 		break;
+	case K_SHM:
+		ctl->slot[1] = t0;
+		__atomic_store_n(&ctl->slot[0], i + 1, __ATOMIC_RELEASE);
+		break;
 	}
 }
 
@@ -114,6 +126,8 @@ int main(int argc, char **argv)
 		k = K_FUTEX;
 	else if (!strcmp(argv[1], "pipe"))
 		k = K_PIPE;
+	else if (!strcmp(argv[1], "shm") && poll)
+		k = K_SHM;
 	else
 		goto usage;
 	if (k == K_EVENTFD) {
@@ -155,6 +169,7 @@ int main(int argc, char **argv)
 	return bench_wait_child(pid) ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: lat_raw eventfd|pipe sleep|poll SIZE COUNT\n"
-			"       lat_raw futex sleep SIZE COUNT\n");
+			"       lat_raw futex sleep SIZE COUNT\n"
+			"       lat_raw shm poll SIZE COUNT\n");
 	return 2;
 }

@@ -58,6 +58,15 @@ struct edcat {
 
 static volatile sig_atomic_t stop;
 
+/*
+ * The text of the messages of one read(), written out by flush_out()
+ * whole: stdio's own stdout would drop what a failed write() (EINTR on
+ * SIGTERM, EAGAIN) left unsent, and the records are already consumed.
+ */
+static FILE *out;
+static char *out_buf;
+static size_t out_len;
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -79,43 +88,88 @@ static const char *loss_reason(unsigned int r)
 	return "unknown";
 }
 
+/*
+ * Write all n bytes to fd, again after a signal (EINTR: what a read()
+ * took is consumed, it must come out), waiting while a non-blocking fd
+ * is full. 0, or -1 with errno.
+ */
+static int write_all(int fd, const void *buf, size_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	const char *b = buf;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, b, n);
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EAGAIN) {
+			poll(&p, 1, -1);
+		} else if (w == 0 || errno != EINTR) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write the text of the messages so far to standard output: 0, or -1. */
+static int flush_out(void)
+{
+	int r = 0;
+
+	if (fflush(out)) {
+		fprintf(stderr, "edcat: output buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	if (out_len && write_all(STDOUT_FILENO, out_buf, out_len)) {
+		fprintf(stderr, "edcat: standard output: %s\n",
+			strerror(errno));
+		r = -1;
+	}
+	rewind(out);
+	return r;
+}
+
 /* A JSON string of valid UTF-8, escaped as jansson does. */
 static void json_string(const unsigned char *s, size_t n)
 {
 	size_t i;
 
-	putchar('"');
+	fputc('"', out);
 	for (i = 0; i < n; i++) {
 		switch (s[i]) {
 		case '"':
-			fputs("\\\"", stdout);
+			fputs("\\\"", out);
 			break;
 		case '\\':
-			fputs("\\\\", stdout);
+			fputs("\\\\", out);
 			break;
 		case '\b':
-			fputs("\\b", stdout);
+			fputs("\\b", out);
 			break;
 		case '\f':
-			fputs("\\f", stdout);
+			fputs("\\f", out);
 			break;
 		case '\n':
-			fputs("\\n", stdout);
+			fputs("\\n", out);
 			break;
 		case '\r':
-			fputs("\\r", stdout);
+			fputs("\\r", out);
 			break;
 		case '\t':
-			fputs("\\t", stdout);
+			fputs("\\t", out);
 			break;
 		default:
 			if (s[i] < 0x20)
-				printf("\\u%04X", s[i]);
+				fprintf(out, "\\u%04X", s[i]);
 			else
-				putchar(s[i]);
+				fputc(s[i], out);
 		}
 	}
-	putchar('"');
+	fputc('"', out);
 }
 
 static void print_loss(const struct edcat *e, const struct ed_chr_msg *h)
@@ -125,17 +179,17 @@ static void print_loss(const struct edcat *e, const struct ed_chr_msg *h)
 	const char *why = loss_reason(le16toh(h->type));
 
 	if (e->json) {
-		printf("{\"channel\":");
+		fprintf(out, "{\"channel\":");
 		json_string((const unsigned char *)e->info.name,
 			    strlen(e->info.name));
-		printf(",\"epoch\":%llu,\"loss\":{\"first\":%llu,\"count\":%llu,"
+		fprintf(out, ",\"epoch\":%llu,\"loss\":{\"first\":%llu,\"count\":%llu,"
 		       "\"reason\":\"%s\"}}\n",
 		       epoch, first, count, why);
 	} else if (count) {
-		printf("[%s] LOST seq %llu..%llu (%llu records, %s)\n",
+		fprintf(out, "[%s] LOST seq %llu..%llu (%llu records, %s)\n",
 		       e->info.name, first, first + count - 1, count, why);
 	} else {
-		printf("[%s] LOST from seq %llu: the producer started epoch "
+		fprintf(out, "[%s] LOST from seq %llu: the producer started epoch "
 		       "%llu\n",
 		       e->info.name, first, epoch);
 	}
@@ -148,34 +202,34 @@ static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
 	unsigned int type = le16toh(h->type), len = le32toh(h->len), i;
 
 	if (e->json) {
-		printf("{\"channel\":");
+		fprintf(out, "{\"channel\":");
 		json_string((const unsigned char *)e->info.name,
 			    strlen(e->info.name));
-		printf(",\"epoch\":%llu,\"seq\":%llu,\"type\":%u,\"ts_ns\":%llu,"
+		fprintf(out, ",\"epoch\":%llu,\"seq\":%llu,\"type\":%u,\"ts_ns\":%llu,"
 		       "\"len\":%u,",
 		       (unsigned long long)le64toh(h->epoch), seq, type, ts,
 		       len);
 		if (ed_dlt_utf8_valid(data, len)) {
-			printf("\"data\":");
+			fprintf(out, "\"data\":");
 			json_string(data, len);
 		} else {
-			printf("\"hex\":\"");
+			fprintf(out, "\"hex\":\"");
 			for (i = 0; i < len; i++)
-				printf("%02x", data[i]);
-			putchar('"');
+				fprintf(out, "%02x", data[i]);
+			fputc('"', out);
 		}
-		printf("}\n");
+		fprintf(out, "}\n");
 		return;
 	}
-	printf("[%s] #%llu type %u t=%llu.%06llus %u bytes: ", e->info.name,
+	fprintf(out, "[%s] #%llu type %u t=%llu.%06llus %u bytes: ", e->info.name,
 	       seq, type, ts / 1000000000u, ts % 1000000000u / 1000u, len);
 	for (i = 0; i < len; i++) {
 		if (data[i] >= 0x20 && data[i] < 0x7f)
-			putchar(data[i]);
+			fputc(data[i], out);
 		else
-			printf("\\x%02x", data[i]);
+			fprintf(out, "\\x%02x", data[i]);
 	}
-	putchar('\n');
+	fputc('\n', out);
 }
 
 /* --dlt: message h (payload data) as one DLT message. 0, or -1. */
@@ -204,9 +258,8 @@ static int put_dlt(struct edcat *e, const struct ed_chr_msg *h,
 	} else {
 		return 0; /* refused by the caller */
 	}
-	if (write(e->dlt_fd, e->dlt_buf, n) != (ssize_t)n) {
-		fprintf(stderr, "edcat: %s: %s\n", e->dlt,
-			errno ? strerror(errno) : "short write");
+	if (write_all(e->dlt_fd, e->dlt_buf, n)) {
+		fprintf(stderr, "edcat: %s: %s\n", e->dlt, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -262,7 +315,7 @@ static int print_messages(struct edcat *e, const unsigned char *buf, size_t n)
 		}
 		off += size;
 	}
-	return fflush(stdout) ? -1 : 0;
+	return flush_out();
 }
 
 /* Wait for data in --poll mode: 1 readable, 0 idle timeout or signal. */
@@ -521,6 +574,11 @@ int main(int argc, char **argv)
 	}
 	if (e.dlt && open_dlt(&e))
 		return 1;
+	out = open_memstream(&out_buf, &out_len);
+	if (!out) {
+		fprintf(stderr, "edcat: %s\n", strerror(errno));
+		return 1;
+	}
 	if (!e.bufsize) {
 		e.bufsize = ED_CHR_MSG_SIZE(e.info.record_max);
 		if (e.bufsize < 65536)
@@ -540,5 +598,7 @@ int main(int argc, char **argv)
 	if (e.dlt_fd >= 0 && close(e.dlt_fd))
 		rc = 1;
 	free(e.dlt_buf);
+	fclose(out);
+	free(out_buf);
 	return rc;
 }
