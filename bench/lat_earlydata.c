@@ -10,6 +10,8 @@
  * A sleeping consumer waits in ed_user_next() (armed, woken by the data
  * XIRQ); a polling one calls it with a zero timeout in a loop. Samples are
  * spaced so that a sleeping consumer is asleep when the record comes.
+ * The producer also reports how long each write call took (leg
+ * "write-call": its clock read to the call's return).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
 	uint32_t size = argc == 5 ? bench_parse_size(argv[3]) : 0;
 	uint64_t count = argc == 5 ? strtoull(argv[4], NULL, 0) : 0, i, t0;
 	struct ed_channel *ch;
+	uint64_t *call;
 	unsigned char *buf;
 	int poll;
 	pid_t pid;
@@ -75,7 +78,8 @@ int main(int argc, char **argv)
 	}
 	poll = !strcmp(argv[2], "poll");
 	buf = malloc(size);
-	if (!buf)
+	call = calloc(count, sizeof(*call));
+	if (!buf || !call)
 		return 1;
 	bench_fill(buf, size, 9);
 	pid = fork();
@@ -89,10 +93,14 @@ int main(int argc, char **argv)
 		t0 = bench_now_ns();
 		memcpy(buf, &t0, sizeof(t0));
 		edb_write(ch, buf, size);
+		if (i >= WARMUP)
+			call[i - WARMUP] = bench_now_ns() - t0;
 		bench_wait_flag(&ctl->ack, i + 1);
 	}
 	if (bench_wait_child(pid))
 		return 1;
+	bench_report_lat("earlydata", poll ? "poll" : "sleep", "write-call",
+			 size, call, count);
 	ed_exit();
 	return 0;
 }
