@@ -20,11 +20,14 @@
  *   hw_limits crc SIZE TOTAL
  *	the driver's CRC32C (ed_crc32c) over a cached block of SIZE bytes:
  *	what sealing or checking a record costs besides moving it.
- *   hw_limits crccopy SIZE RING TOTAL
+ *   hw_limits crccopy SIZE RING|large:N TOTAL
  *	the driver's one-pass CRC32C and copy (ed_crc32c_copy) of a hot
  *	block of SIZE bytes into successive slots of a RING-byte ring: the
  *	least a producer does per byte (the copying read's work is the
- *	same, out of the ring).
+ *	same, out of the ring). With large:N, successive blocks of an
+ *	N-byte source that was just written into a hot block: the least a
+ *	copying read that checks every byte does draining a large backlog
+ *	(as memcpy large:N is for one that does not check).
  *   hw_limits pingpong COUNT
  *	two processes on two CPUs bounce one cache line; one-way latency
  *	is half of each round trip.
@@ -156,25 +159,33 @@ static int run_crc(uint32_t size, uint64_t total)
 	return 0;
 }
 
-static int run_crccopy(uint32_t size, size_t ring, uint64_t total)
+static int run_crccopy(uint32_t size, const char *ws, uint64_t total)
 {
+	int large = !strncmp(ws, "large:", 6);
+	size_t ring = bench_parse_size(large ? ws + 6 : ws);
 	size_t slots = ring >= size ? ring / size : 1, i = 0;
-	unsigned char *src = alloc(size), *dst = alloc(slots * size);
+	unsigned char *src = alloc(large ? slots * size : size);
+	unsigned char *dst = alloc(large ? size : slots * size);
 	uint64_t cnt = total / size, k, t0;
 	nku32_f crc = 0;
 
+	/* warm up: one pass (large: then the source is written again) */
 	for (k = 0; k < slots; k++)
-		crc = ed_crc32c_copy(crc, dst + k * size, src, size);
+		crc = ed_crc32c_copy(crc, large ? dst : dst + k * size,
+				     large ? src + k * size : src, size);
+	if (large)
+		memset(src, 2, slots * size);
 	bench_pin(0);
 	t0 = bench_now_ns();
 	for (k = 0; k < cnt; k++) {
-		crc = ed_crc32c_copy(crc, dst + i * size, src, size);
+		crc = ed_crc32c_copy(crc, large ? dst : dst + i * size,
+				     large ? src + i * size : src, size);
 		if (++i == slots)
 			i = 0;
 	}
 	t0 = bench_now_ns() - t0;
-	bench_report_tput("crc", "crc32c", "copy-ring", size, cnt, t0, t0,
-			  crc & 1);
+	bench_report_tput("crc", "crc32c", large ? "copy-large" : "copy-ring",
+			  size, cnt, t0, t0, crc & 1);
 	return 0;
 }
 
@@ -245,9 +256,10 @@ int main(int argc, char **argv)
 		return run_crc(bench_parse_size(argv[2]),
 			       strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "crccopy") &&
-	    bench_parse_size(argv[2]) && bench_parse_size(argv[3]))
-		return run_crccopy(bench_parse_size(argv[2]),
-				   bench_parse_size(argv[3]),
+	    bench_parse_size(argv[2]) &&
+	    bench_parse_size(strncmp(argv[3], "large:", 6) ? argv[3] :
+							      argv[3] + 6))
+		return run_crccopy(bench_parse_size(argv[2]), argv[3],
 				   strtoull(argv[4], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "clock"))
 		return run_clock(strtoull(argv[2], NULL, 0));
@@ -257,7 +269,7 @@ int main(int argc, char **argv)
 		"usage: hw_limits memcpy SIZE hot|ring:N|large:N TOTAL\n"
 		"       hw_limits xcore SIZE RING TOTAL\n"
 		"       hw_limits crc SIZE TOTAL\n"
-		"       hw_limits crccopy SIZE RING TOTAL\n"
+		"       hw_limits crccopy SIZE RING|large:N TOTAL\n"
 		"       hw_limits clock COUNT\n"
 		"       hw_limits pingpong COUNT\n");
 	return 2;

@@ -3,11 +3,13 @@
  * Wake-up latency of the kernel's own mechanisms between two processes,
  * measured like lat_earlydata:
  *
- *   lat_raw eventfd|futex|pipe|shm sleep|poll SIZE COUNT
+ *   lat_raw eventfd|eventfd-poll|futex|pipe|shm sleep|poll SIZE COUNT
  *
  * eventfd: the producer (CPU 0) stores its send time in a shared page and
  * writes the eventfd; the consumer (CPU 1) reads it, blocking (sleep) or
- * non-blocking in a loop (poll). futex: the producer bumps a shared word
+ * non-blocking in a loop (poll). eventfd-poll (sleep only): the
+ * eventfd is non-blocking, the consumer sleeps in poll() and then reads
+ * it, as a reader must whose eventfd others share (an XIRQ's). futex: the producer bumps a shared word
  * and wakes; the consumer waits in FUTEX_WAIT (sleep only). pipe: the
  * send time travels in a SIZE-byte message that the consumer reads whole. shm (poll only): the
  * producer stores its send time and then, with release, the sample's
@@ -15,7 +17,9 @@
  * count (acquire): a message of one line crossing and nothing else, sent
  * with the same spacing as the other samples.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +32,7 @@
 #define WARMUP 200
 #define GAP_US 100
 
-enum kind { K_EVENTFD, K_FUTEX, K_PIPE, K_SHM };
+enum kind { K_EVENTFD, K_EVENTFD_POLL, K_FUTEX, K_PIPE, K_SHM };
 
 static long futex(volatile uint64_t *w, int op, uint32_t val)
 {
@@ -49,6 +53,14 @@ static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
 		while (read(fd, &v, sizeof(v)) != sizeof(v))
 			if (!poll)
 				return 0;
+		return ctl->send_ns;
+	case K_EVENTFD_POLL:
+		while (read(fd, &v, sizeof(v)) != sizeof(v)) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (errno != EAGAIN || poll(&p, 1, -1) < 0)
+				return 0;
+		}
 		return ctl->send_ns;
 	case K_FUTEX:
 		while (__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE) <= i)
@@ -81,6 +93,7 @@ static void send_one(enum kind k, int fd, struct bench_ctl *ctl,
 
 	switch (k) {
 	case K_EVENTFD:
+	case K_EVENTFD_POLL:
 		ctl->send_ns = t0;
 		if (write(fd, &one, sizeof(one)) != sizeof(one))
 			exit(1);
@@ -122,6 +135,8 @@ int main(int argc, char **argv)
 	poll = !strcmp(argv[2], "poll");
 	if (!strcmp(argv[1], "eventfd"))
 		k = K_EVENTFD;
+	else if (!strcmp(argv[1], "eventfd-poll") && !poll)
+		k = K_EVENTFD_POLL;
 	else if (!strcmp(argv[1], "futex") && !poll)
 		k = K_FUTEX;
 	else if (!strcmp(argv[1], "pipe"))
@@ -130,8 +145,9 @@ int main(int argc, char **argv)
 		k = K_SHM;
 	else
 		goto usage;
-	if (k == K_EVENTFD) {
-		rfd = wfd = eventfd(0, poll ? EFD_NONBLOCK : 0);
+	if (k == K_EVENTFD || k == K_EVENTFD_POLL) {
+		rfd = wfd = eventfd(0, poll || k == K_EVENTFD_POLL ?
+					       EFD_NONBLOCK : 0);
 	} else if (k == K_PIPE) {
 		if (pipe(fds))
 			return 1;
@@ -169,7 +185,7 @@ int main(int argc, char **argv)
 	return bench_wait_child(pid) ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: lat_raw eventfd|pipe sleep|poll SIZE COUNT\n"
-			"       lat_raw futex sleep SIZE COUNT\n"
+			"       lat_raw eventfd-poll|futex sleep SIZE COUNT\n"
 			"       lat_raw shm poll SIZE COUNT\n");
 	return 2;
 }

@@ -196,6 +196,7 @@ for RUN in $(seq "$RUNS"); do
 		bench "$BB/hw_limits" xcore "$s" 2M "$HW"
 		bench "$BB/hw_limits" crc "$s" "$HW"
 		bench "$BB/hw_limits" crccopy "$s" 2M "$HW"
+		bench "$BB/hw_limits" crccopy "$s" large:$DRAIN "$HW"
 	done
 	bench "$BB/hw_limits" pingpong "$PINGS"
 	bench "$BB/hw_limits" clock 2000000
@@ -213,6 +214,7 @@ for RUN in $(seq "$RUNS"); do
 	done
 	echo "bench: run $RUN/$RUNS: latency"
 	bench "$BB/lat_raw" eventfd sleep 64 "$SAMPLES"
+	bench "$BB/lat_raw" eventfd-poll sleep 64 "$SAMPLES"
 	bench "$BB/lat_raw" eventfd poll 64 "$SAMPLES"
 	bench "$BB/lat_raw" futex sleep 64 "$SAMPLES"
 	bench "$BB/lat_raw" shm poll 64 "$SAMPLES"
