@@ -7,15 +7,16 @@
  *
  * eventfd: the producer (CPU 0) stores its send time in a shared page and
  * writes the eventfd; the consumer (CPU 1) reads it, blocking (sleep) or
- * non-blocking in a loop (poll). eventfd-poll (sleep only): the
- * eventfd is non-blocking, the consumer sleeps in poll() and then reads
- * it, as a reader must whose eventfd others share (an XIRQ's). futex: the producer bumps a shared word
- * and wakes; the consumer waits in FUTEX_WAIT (sleep only). pipe: the
- * send time travels in a SIZE-byte message that the consumer reads whole. shm (poll only): the
- * producer stores its send time and then, with release, the sample's
- * count in one cache line of a shared page; the consumer spins on the
- * count (acquire): a message of one line crossing and nothing else, sent
- * with the same spacing as the other samples.
+ * non-blocking in a loop (poll). eventfd-poll (sleep only): the eventfd
+ * is non-blocking, the consumer sleeps in poll() and then reads it, as a
+ * reader must whose eventfd others share (an XIRQ's). futex: the
+ * producer bumps a shared word and wakes; the consumer waits in
+ * FUTEX_WAIT (sleep only). pipe: the send time travels in a SIZE-byte
+ * message that the consumer reads whole. shm (poll only): the producer
+ * stores its send time and then, with release, the sample's count in one
+ * cache line of a shared page; the consumer spins on the count
+ * (acquire): a message of one line crossing and nothing else, sent with
+ * the same spacing as the other samples.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@ static long futex(volatile uint64_t *w, int op, uint32_t val)
 }
 
 /* Wait for message i; returns its send time, 0 on error. */
-static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
+static uint64_t receive(enum kind k, int busy, int fd, struct bench_ctl *ctl,
 			unsigned char *buf, uint32_t size, uint64_t i)
 {
 	uint64_t v, t0;
@@ -51,7 +52,7 @@ static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
 	switch (k) {
 	case K_EVENTFD:
 		while (read(fd, &v, sizeof(v)) != sizeof(v))
-			if (!poll)
+			if (!busy)
 				return 0;
 		return ctl->send_ns;
 	case K_EVENTFD_POLL:
@@ -69,7 +70,7 @@ static uint64_t receive(enum kind k, int poll, int fd, struct bench_ctl *ctl,
 	case K_PIPE:
 		for (got = 0; got < size; got += (size_t)n) {
 			n = read(fd, buf + got, size - got);
-			if (n <= 0 && !poll)
+			if (n <= 0 && !busy)
 				return 0;
 			if (n < 0)
 				n = 0;
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 	struct bench_ctl *ctl = bench_ctl_new();
 	uint32_t size = argc == 5 ? bench_parse_size(argv[3]) : 0;
 	uint64_t count = argc == 5 ? strtoull(argv[4], NULL, 0) : 0, i, t0;
-	int poll, fds[2] = { -1, -1 }, rfd = -1, wfd = -1;
+	int busy, fds[2] = { -1, -1 }, rfd = -1, wfd = -1;
 	uint64_t *lat;
 	unsigned char *buf;
 	enum kind k;
@@ -132,28 +133,28 @@ int main(int argc, char **argv)
 	if (argc != 5 || size < 8 || !count ||
 	    (strcmp(argv[2], "sleep") && strcmp(argv[2], "poll")))
 		goto usage;
-	poll = !strcmp(argv[2], "poll");
+	busy = !strcmp(argv[2], "poll");
 	if (!strcmp(argv[1], "eventfd"))
 		k = K_EVENTFD;
-	else if (!strcmp(argv[1], "eventfd-poll") && !poll)
+	else if (!strcmp(argv[1], "eventfd-poll") && !busy)
 		k = K_EVENTFD_POLL;
-	else if (!strcmp(argv[1], "futex") && !poll)
+	else if (!strcmp(argv[1], "futex") && !busy)
 		k = K_FUTEX;
 	else if (!strcmp(argv[1], "pipe"))
 		k = K_PIPE;
-	else if (!strcmp(argv[1], "shm") && poll)
+	else if (!strcmp(argv[1], "shm") && busy)
 		k = K_SHM;
 	else
 		goto usage;
 	if (k == K_EVENTFD || k == K_EVENTFD_POLL) {
-		rfd = wfd = eventfd(0, poll || k == K_EVENTFD_POLL ?
+		rfd = wfd = eventfd(0, busy || k == K_EVENTFD_POLL ?
 					       EFD_NONBLOCK : 0);
 	} else if (k == K_PIPE) {
 		if (pipe(fds))
 			return 1;
 		rfd = fds[0];
 		wfd = fds[1];
-		if (poll)
+		if (busy)
 			fcntl(rfd, F_SETFL, O_NONBLOCK);
 	}
 	buf = malloc(size);
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
 	if (!pid) {
 		bench_pin(1);
 		for (i = 0; i < WARMUP + count; i++) {
-			t0 = receive(k, poll, rfd, ctl, buf, size, i);
+			t0 = receive(k, busy, rfd, ctl, buf, size, i);
 			if (!t0)
 				_exit(1);
 			if (i >= WARMUP)
