@@ -2,9 +2,11 @@
 /*
  * CRC32C (Castagnoli, reflected polynomial 0x82f63b78).
  *
- * On x86-64 with SSE4.2 the crc32 instruction does 8 bytes at a time; it
- * works on general registers only, so it is usable in a kernel as well.
- * Its latency is three times its issue rate, so long buffers are cut into
+ * On x86-64 with SSE4.2 the crc32 instruction does 8 bytes at a time, as
+ * crc32cx does on arm64 with the CRC32 extension (optional in Armv8.0,
+ * required from Armv8.1: the ID register says); both work on general
+ * registers only, so they are usable in a kernel as well. Their latency is about
+ * three times their issue rate, so long buffers are cut into
  * three equal parts whose CRCs run interleaved and are then combined:
  * appending n bytes to a CRC register multiplies it by x^(8n) modulo the
  * polynomial, a linear map applied with four table lookups.
@@ -16,6 +18,10 @@
 #include <earlydata/ring.h>
 
 #include "ed_port.h"
+
+#if defined(__KERNEL__) && defined(__aarch64__)
+#include <asm/cpufeature.h>
+#endif
 
 #define SHIFT_BIG 4096u /* part length of the 3-way loop for long buffers */
 #define SHIFT_SMALL 256u /* ... and for the rest */
@@ -36,11 +42,11 @@ static void store64(nku8_f *p, nku64_f v)
 	(void)__builtin_memcpy(p, &v, sizeof(v));
 }
 
-#if defined(__x86_64__)
-/* shift[k][b]: the CRC register b << 8k advanced over SHIFT_* zero bytes */
-static nku32_f shift_big[4][256], shift_small[4][256];
-static int hw; /* SSE4.2 present; set before tables_ready */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define ED_CRC_HW 1
+#endif
 
+#if defined(__x86_64__)
 static inline nku64_f hw_u64(nku64_f crc, nku64_f v)
 {
 	__asm__("crc32q %1, %0" : "+r"(crc) : "rm"(v));
@@ -53,13 +59,56 @@ static inline nku32_f hw_u8(nku32_f crc, nku8_f v)
 	return crc;
 }
 
-static int cpu_has_sse42(void)
+/* SSE4.2 (CPUID leaf 1, ECX bit 20) has the crc32 instruction. */
+static int cpu_has_crc(void)
 {
 	unsigned int a = 1, b, c = 0, d;
 
 	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	return (c >> 20) & 1u;
 }
+#elif defined(__aarch64__)
+static inline nku64_f hw_u64(nku64_f crc, nku64_f v)
+{
+	nku32_f c = (nku32_f)crc;
+
+	__asm__(".arch_extension crc\n\tcrc32cx %w0, %w0, %x1"
+		: "+r"(c)
+		: "r"(v));
+	return c;
+}
+
+static inline nku32_f hw_u8(nku32_f crc, nku8_f v)
+{
+	__asm__(".arch_extension crc\n\tcrc32cb %w0, %w0, %w1"
+		: "+r"(crc)
+		: "r"((nku32_f)v));
+	return crc;
+}
+
+/*
+ * The CRC32 extension: in Linux, the kernel's own capability (the same
+ * on every CPU); elsewhere ID_AA64ISAR0_EL1.CRC32 (bits 19:16), which
+ * Linux lets user space read (it emulates the access) and an RTOS at EL1
+ * reads itself.
+ */
+static int cpu_has_crc(void)
+{
+#ifdef __KERNEL__
+	return cpus_have_const_cap(ARM64_HAS_CRC32) ? 1 : 0;
+#else
+	nku64_f isar0;
+
+	__asm__ volatile("mrs %0, ID_AA64ISAR0_EL1" : "=r"(isar0));
+	return ((isar0 >> 16) & 0xfu) != 0u ? 1 : 0;
+#endif
+}
+#endif
+
+#ifdef ED_CRC_HW
+/* shift[k][b]: the CRC register b << 8k advanced over SHIFT_* zero bytes */
+static nku32_f shift_big[4][256], shift_small[4][256];
+static int hw; /* the CRC instruction is there; set before tables_ready */
 
 /* The linear map "append `len` zero bytes" as four lookup tables. */
 static void build_shift(nku32_f t[4][256], nku32_f len)
@@ -193,8 +242,8 @@ static void build_tables(void)
 		for (j = 1; j < 8u; j++)
 			slice[j][i] = (slice[j - 1u][i] >> 8) ^
 				      slice[0][slice[j - 1u][i] & 0xffu];
-#if defined(__x86_64__)
-	hw = cpu_has_sse42();
+#ifdef ED_CRC_HW
+	hw = cpu_has_crc();
 	if (hw != 0) {
 		build_shift(shift_big, SHIFT_BIG);
 		build_shift(shift_small, SHIFT_SMALL);
@@ -257,7 +306,7 @@ static void ready(void)
 nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len)
 {
 	ready();
-#if defined(__x86_64__)
+#ifdef ED_CRC_HW
 	if (hw != 0)
 		return ~hw_crc(~crc, buf, len);
 #endif
@@ -267,7 +316,7 @@ nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len)
 nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len)
 {
 	ready();
-#if defined(__x86_64__)
+#ifdef ED_CRC_HW
 	if (hw != 0)
 		return ~hw_crc_copy(~crc, dst, src, len);
 #endif

@@ -3,7 +3,12 @@
  * CRC32C: the known check value, and ed_crc32c_copy (the one-pass copy
  * and CRC of the record paths) against ed_crc32c and memcpy for every
  * length up to a few of the 3-way loop's blocks, at every alignment of
- * source and destination, continuing from a non-zero CRC.
+ * source and destination, continuing from a non-zero CRC; and ed_crc32c
+ * against a bit-at-a-time reference at lengths that take each of its
+ * paths (the CRC instruction 8 bytes at a time, the 3-way loops and
+ * their combination, or the tables where the CPU has no CRC
+ * instruction), so that the x86-64 and arm64 instruction paths are each
+ * checked on their own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +26,37 @@ static void test_check_value(void **state)
 	(void)state;
 	/* The CRC-32C check value of "123456789" (RFC 3720, B.4). */
 	assert_int_equal(ed_crc32c(0, "123456789", 9), 0xe3069283u);
+}
+
+/* CRC32C one bit at a time: the definition. */
+static uint32_t reference(uint32_t crc, const unsigned char *p, size_t n)
+{
+	int k;
+
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static void test_reference(void **state)
+{
+	enum { MAX = 3 * 4096 * 3 + 3 * 256 * 2 + 100 };
+	unsigned char *src = malloc(MAX);
+	size_t len, a, i;
+
+	(void)state;
+	assert_non_null(src);
+	for (i = 0; i < MAX; i++)
+		src[i] = (unsigned char)(i * 197u + (i >> 5) + 7u);
+	for (len = 0; len + 8 <= MAX; len += len < 100 ? 1 : 499)
+		for (a = 0; a < 8; a += 3)
+			assert_int_equal(ed_crc32c(0xdeadbeefu, src + a, len),
+					 reference(0xdeadbeefu, src + a, len));
+	free(src);
 }
 
 static void test_copy_matches(void **state)
@@ -56,6 +92,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_value),
+		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_copy_matches),
 	};
 
