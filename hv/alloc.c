@@ -255,6 +255,36 @@ int hv_label_restore(struct hv *hv, const struct hv_label *lb)
 }
 
 /*
+ * Put back PMEM or PDEV label `lb` (PDEV: lb->vm, an end-point of the
+ * vlink, owns it): it must be its region's next carve, of a size its
+ * request rounds up to, exactly as when it was first handed out; so
+ * restored labels never overlap and never hold more than the region.
+ */
+int hv_region_restore(struct hv *hv, const struct hv_label *lb)
+{
+	bool pmem = lb->kind == HV_LABEL_PMEM;
+	uint64_t align = pmem ? NKHV_PAGE_SIZE : NKHV_PDEV_ALIGN, off, used;
+	struct hv_region *r;
+	int err;
+
+	if ((lb->kind != HV_LABEL_PMEM && lb->kind != HV_LABEL_PDEV) ||
+	    !hv_is_endpoint(hv, lb->vm, lb->vlink) || !lb->asked ||
+	    lb->asked > lb->size || NKHV_ALIGN_UP(lb->asked, align) != lb->size)
+		return -EINVAL;
+	r = pmem ? &hv->vlinks[lb->vlink].pmem : &hv->vms[lb->vm].pdev;
+	off = NKHV_ALIGN_UP(r->start + r->used, align);
+	if (r->fd < 0 || off > r->size || lb->size > r->size - off ||
+	    lb->value != r->base + off)
+		return -EINVAL;
+	used = r->used;
+	r->used = off + lb->size - r->start;
+	err = hv_label_restore(hv, lb);
+	if (err)
+		r->used = used;
+	return err;
+}
+
+/*
  * Put back XIRQ label `lb` (lb->vm: the VM whose space) with its
  * eventfds: the numbers must be the next free ones of that VM, within
  * the end-point's budget, as when they were first handed out.

@@ -235,12 +235,15 @@ int hv_alloc(struct hv *hv, uint32_t vm, enum hv_label_kind kind,
 struct hv_xirq *hv_xirq_find(struct hv *hv, uint32_t vm, NkXIrq xirq);
 void hv_labels_free(struct hv *hv);
 int hv_label_restore(struct hv *hv, const struct hv_label *lb);
+int hv_region_restore(struct hv *hv, const struct hv_label *lb);
 int hv_xirq_restore(struct hv *hv, const struct hv_label *lb);
 
 /* persist.c: nkhv --persist DIR */
 int hv_persist_open(struct hv *hv);
 int hv_persist_region_fd(struct hv *hv, const char *name);
 void hv_persist_label(struct hv *hv, const struct hv_label *lb);
+/* Bytes of one record of DIR/labels (persist.c). */
+#define HV_PERSIST_REC_SIZE 48u
 int hv_persist_replay(struct hv *hv);
 void hv_persist_close(struct hv *hv);
 

@@ -38,6 +38,9 @@ struct persist_rec {
 	uint64_t value, size, asked;
 };
 
+_Static_assert(sizeof(struct persist_rec) == HV_PERSIST_REC_SIZE,
+	       "DIR/labels record layout");
+
 /* FNV-1a over the parsed system: the same tree gives the same value. */
 static uint64_t fingerprint(const struct nkhv_system *sys)
 {
@@ -164,19 +167,9 @@ void hv_persist_label(struct hv *hv, const struct hv_label *lb)
 		       hv->persist_dir, strerror(errno));
 }
 
-/* Does [value, +size) lie in region r's allocatable part? */
-static bool in_region(const struct hv_region *r, uint64_t value, uint64_t size)
-{
-	uint64_t off = value - r->base;
-
-	return r->fd >= 0 && value >= r->base && off >= r->start &&
-	       off <= r->size && size <= r->size - off;
-}
-
 /* Re-make one stored label; false when it does not fit this system. */
 static bool replay(struct hv *hv, const struct persist_rec *r)
 {
-	struct hv_region *reg;
 	struct hv_label lb = { .vlink = r->vlink,
 			       .id = r->id,
 			       .kind = r->kind,
@@ -190,13 +183,7 @@ static bool replay(struct hv *hv, const struct persist_rec *r)
 		return false;
 	if (r->kind == HV_LABEL_XIRQ)
 		return hv_xirq_restore(hv, &lb) == 0;
-	reg = r->kind == HV_LABEL_PMEM ? &hv->vlinks[r->vlink].pmem :
-					 &hv->vms[r->vm].pdev;
-	if (!in_region(reg, r->value, r->size))
-		return false;
-	if (r->value + r->size - reg->base - reg->start > reg->used)
-		reg->used = r->value + r->size - reg->base - reg->start;
-	return hv_label_restore(hv, &lb) == 0;
+	return hv_region_restore(hv, &lb) == 0;
 }
 
 /* After the regions are made: every label of the earlier run, again. */

@@ -88,6 +88,32 @@ grep -q 'persist.*: [1-9][0-9]* labelled allocations restored' "$W/nkhv.log" ||
 	fail "no labelled allocation restored: $(grep restored "$W/nkhv.log")"
 echo "     --persist: $n1 records before kill -9 of nkhv, 500 after; all once"
 
+# DIR/labels read as untrusted: a copy of a PMEM label under a new id
+# would overlap the first (every label must be its region's next carve),
+# so the replay stops there and keeps the labels before it.
+labels=$(grep -o '[0-9]* labelled allocations restored' "$W/nkhv.log" | tail -n 1 | cut -d' ' -f1)
+python3 - "$P/labels" <<'PY' || fail "no PMEM label in $P/labels"
+import struct, sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+for i in range(0, len(data) - 47, 48):
+    magic, vlink, lid, kind, vm, value, size, asked = struct.unpack_from("<QIIIIQQQ", data, i)
+    if kind == 0:
+        copy = struct.pack("<QIIIIQQQ", magic, vlink, lid + 1000, kind, vm, value, size, asked)
+        open(path, "ab").write(copy)
+        sys.exit(0)
+sys.exit(1)
+PY
+: >"$W/nkhv.log"
+nkhv_launch "$B/hv/nkhv" "$R" "$S/earlydata.dts" "$W/nkhv.log" --persist "$P" || fail "nkhv"
+kill "$NKHV_PID"
+wait "$NKHV_PID"
+NKHV_PID=
+grep -q "label $labels does not fit the system" "$W/nkhv.log" &&
+	grep -q ": $labels labelled allocations restored" "$W/nkhv.log" ||
+	fail "an overlapping label in $P/labels: $(grep -E 'label|restored' "$W/nkhv.log")"
+echo "     an overlapping label appended to DIR/labels: refused, $labels kept"
+
 # Without it, the restart is a new ring, and the consumer says so.
 life "" 200 0 0 200 "$W/out2" third
 life "" 200 0 0 400 "$W/out2" fourth
