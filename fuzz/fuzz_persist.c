@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_system.h"
 #include "nkhv.h"
 
 static struct hv hv;
@@ -27,17 +28,9 @@ static struct nkhv_system sys;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct nkhv_config_error err;
-
 	(void)argc;
 	(void)argv;
-	if (nkhv_config_load(FUZZ_SYSTEMS_DIR "/earlydata.dts", &sys, &err)) {
-		fprintf(stderr, "fuzz_persist: %s: %s\n", err.path,
-			err.message);
-		abort();
-	}
-	/* nkhv logs where the replay stops; the sanitizers still report. */
-	stderr = fopen("/dev/null", "w");
+	fuzz_load_system("earlydata.dts", &sys);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz_port.h"
+#include "fuzz_system.h"
 #include "nkhv.h"
 
 static struct hv hv;
@@ -28,17 +29,9 @@ static struct nkhv_system sys;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct nkhv_config_error err;
-
 	(void)argc;
 	(void)argv;
-	if (nkhv_config_load(FUZZ_SYSTEMS_DIR "/" FUZZ_PORT_SYSTEM, &sys,
-			     &err)) {
-		fprintf(stderr, "fuzz_port: %s: %s\n", err.path, err.message);
-		abort();
-	}
-	/* nkhv logs each refusal; the sanitizers still report on fd 2. */
-	stderr = fopen("/dev/null", "w");
+	fuzz_load_system(FUZZ_PORT_SYSTEM, &sys);
 	return 0;
 }
 
