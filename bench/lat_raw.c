@@ -147,8 +147,8 @@ int main(int argc, char **argv)
 	else
 		goto usage;
 	if (k == K_EVENTFD || k == K_EVENTFD_POLL) {
-		rfd = wfd = eventfd(0, busy || k == K_EVENTFD_POLL ?
-					       EFD_NONBLOCK : 0);
+		rfd = wfd = eventfd(
+			0, busy || k == K_EVENTFD_POLL ? EFD_NONBLOCK : 0);
 	} else if (k == K_PIPE) {
 		if (pipe(fds))
 			return 1;

@@ -69,7 +69,8 @@ static void check_labels(void)
 				abort();
 			for (m = 0; m < hv.sys.nvlinks; m++)
 				for (k = 0; k < hv.vlinks[m].nlabels; k++)
-					check_apart(lb, &hv.vlinks[m].labels[k]);
+					check_apart(lb,
+						    &hv.vlinks[m].labels[k]);
 		}
 	}
 }

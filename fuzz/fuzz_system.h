@@ -16,8 +16,7 @@
  * send nkhv's log of refusals to /dev/null: the sanitizers still report
  * on fd 2.
  */
-static inline void fuzz_load_system(const char *file,
-				    struct nkhv_system *sys)
+static inline void fuzz_load_system(const char *file, struct nkhv_system *sys)
 {
 	struct nkhv_config_error err;
 	char path[512];

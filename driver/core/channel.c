@@ -20,10 +20,10 @@ static void unlock(struct ed_channel *ch)
 	ch->host->unlock(ch->host->ctx, ch);
 }
 
-/* Bounded copy of a message into err: "a" + "b" + "c". */
 /* The refusal of a VM with too many channels names the limit. */
-_Static_assert(ED_MAX_CHANNELS == 64, "the message below names the limit");
+_Static_assert(ED_MAX_CHANNELS == 64, "ed_init's message names the limit");
 
+/* Bounded copy of a message into err: "a" + "b" + "c". */
 static void set_err(char *err, nku32_f len, const char *a, const char *b,
 		    const char *c)
 {

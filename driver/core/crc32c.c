@@ -5,8 +5,8 @@
  * On x86-64 with SSE4.2 the crc32 instruction does 8 bytes at a time, as
  * crc32cx does on arm64 with the CRC32 extension (optional in Armv8.0,
  * required from Armv8.1: the ID register says); both work on general
- * registers only, so they are usable in a kernel as well. Their latency is about
- * three times their issue rate, so long buffers are cut into
+ * registers only, so they are usable in a kernel as well. Their latency
+ * is about three times their issue rate, so long buffers are cut into
  * three equal parts whose CRCs run interleaved and are then combined:
  * appending n bytes to a CRC register multiplies it by x^(8n) modulo the
  * polynomial, a linear map applied with four table lookups.

@@ -101,8 +101,8 @@ static pid_t flip_types(int fd, const char *path)
 	}
 	while (!stop && getppid() != 1) {
 		if (ioctl(fd, ED_CHR_IOC_SET_TYPE, &type) < 0) {
-			fprintf(stderr, "edwrite: %s: set type %u: %s\n",
-				path, type, strerror(errno));
+			fprintf(stderr, "edwrite: %s: set type %u: %s\n", path,
+				type, strerror(errno));
 			_exit(1);
 		}
 		type = 3 - type;

@@ -105,7 +105,8 @@ static int write_all(int fd, const void *buf, size_t n)
 			b += w;
 			n -= (size_t)w;
 		} else if (w < 0 && errno == EAGAIN) {
-			poll(&p, 1, -1);
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -1;
 		} else if (w == 0 || errno != EINTR) {
 			if (w == 0)
 				errno = EIO;
@@ -182,16 +183,18 @@ static void print_loss(const struct edcat *e, const struct ed_chr_msg *h)
 		fprintf(out, "{\"channel\":");
 		json_string((const unsigned char *)e->info.name,
 			    strlen(e->info.name));
-		fprintf(out, ",\"epoch\":%llu,\"loss\":{\"first\":%llu,\"count\":%llu,"
-		       "\"reason\":\"%s\"}}\n",
-		       epoch, first, count, why);
+		fprintf(out,
+			",\"epoch\":%llu,\"loss\":{\"first\":%llu,\"count\":%llu,"
+			"\"reason\":\"%s\"}}\n",
+			epoch, first, count, why);
 	} else if (count) {
 		fprintf(out, "[%s] LOST seq %llu..%llu (%llu records, %s)\n",
-		       e->info.name, first, first + count - 1, count, why);
+			e->info.name, first, first + count - 1, count, why);
 	} else {
-		fprintf(out, "[%s] LOST from seq %llu: the producer started epoch "
-		       "%llu\n",
-		       e->info.name, first, epoch);
+		fprintf(out,
+			"[%s] LOST from seq %llu: the producer started epoch "
+			"%llu\n",
+			e->info.name, first, epoch);
 	}
 }
 
@@ -205,10 +208,11 @@ static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
 		fprintf(out, "{\"channel\":");
 		json_string((const unsigned char *)e->info.name,
 			    strlen(e->info.name));
-		fprintf(out, ",\"epoch\":%llu,\"seq\":%llu,\"type\":%u,\"ts_ns\":%llu,"
-		       "\"len\":%u,",
-		       (unsigned long long)le64toh(h->epoch), seq, type, ts,
-		       len);
+		fprintf(out,
+			",\"epoch\":%llu,\"seq\":%llu,\"type\":%u,\"ts_ns\":%llu,"
+			"\"len\":%u,",
+			(unsigned long long)le64toh(h->epoch), seq, type, ts,
+			len);
 		if (ed_dlt_utf8_valid(data, len)) {
 			fprintf(out, "\"data\":");
 			json_string(data, len);
@@ -221,8 +225,9 @@ static void print_record(const struct edcat *e, const struct ed_chr_msg *h,
 		fprintf(out, "}\n");
 		return;
 	}
-	fprintf(out, "[%s] #%llu type %u t=%llu.%06llus %u bytes: ", e->info.name,
-	       seq, type, ts / 1000000000u, ts % 1000000000u / 1000u, len);
+	fprintf(out,
+		"[%s] #%llu type %u t=%llu.%06llus %u bytes: ", e->info.name,
+		seq, type, ts / 1000000000u, ts % 1000000000u / 1000u, len);
 	for (i = 0; i < len; i++) {
 		if (data[i] >= 0x20 && data[i] < 0x7f)
 			fputc(data[i], out);
