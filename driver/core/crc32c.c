@@ -323,6 +323,32 @@ nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len)
 	return ~sw_crc_copy(~crc, dst, src, len);
 }
 
+/* The three header words go through the CRC from registers. */
+nku32_f ed_rec_crc_copy(nku64_f word0, nku64_f seq, nku64_f ts_ns, void *dst,
+			const void *src, nku32_f len)
+{
+	ready();
+#ifdef ED_CRC_HW
+	if (hw != 0) {
+		nku64_f c = 0xffffffffu;
+
+		c = hw_u64(c, word0);
+		c = hw_u64(c, seq);
+		c = hw_u64(c, ts_ns);
+		return ~hw_crc_copy((nku32_f)c, dst, src, len);
+	}
+#endif
+	{
+		nku8_f w[24];
+
+		store64(w, word0);
+		store64(w + 8, seq);
+		store64(w + 16, ts_ns);
+		return ~sw_crc_copy(sw_crc(0xffffffffu, w, 24u), dst, src,
+				    len);
+	}
+}
+
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload)
 {
 	nku32_f crc = ed_crc32c(0, h, 24);

@@ -31,6 +31,8 @@
 #define ed_barrier() barrier()
 #define ed_memcpy(d, s, n) ((void)memcpy((d), (s), (n)))
 #define ed_memset(d, c, n) ((void)memset((d), (c), (n)))
+#define ed_prefetch(p) prefetch(p)
+#define ed_prefetchw(p) prefetchw(p)
 
 #else /* !__KERNEL__ */
 
@@ -52,6 +54,8 @@
 #define ed_barrier() __asm__ __volatile__("" ::: "memory")
 #define ed_memcpy(d, s, n) ((void)__builtin_memcpy((d), (s), (n)))
 #define ed_memset(d, c, n) ((void)__builtin_memset((d), (c), (n)))
+#define ed_prefetch(p) __builtin_prefetch((p), 0)
+#define ed_prefetchw(p) __builtin_prefetch((p), 1)
 
 #endif /* __KERNEL__ */
 

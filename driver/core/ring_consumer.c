@@ -606,8 +606,8 @@ static inline int check_payload(const struct ed_consumer *c, void *dst)
 #else
 	if (dst != NULL) {
 		/* One pass: the CRC is that of the bytes stored in dst. */
-		crc = ed_crc32c_copy(ed_crc32c(0u, r, 24u), dst, payload,
-				     r->len);
+		crc = ed_rec_crc_copy(ed_rec_word0(r->len, r->type, r->flags),
+				      r->seq, r->ts_ns, dst, payload, r->len);
 		ed_barrier();
 	} else {
 		crc = ed_rec_crc(r, payload);

@@ -186,9 +186,11 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 	p->data_size = data_size;
 	p->record_max = record_max;
 	p->policy = policy;
+	p->cp_gap = data_size / ED_CHECKPOINTS;
 	/* A consumer already asleep gets one data XIRQ at our first write. */
 	p->notified_gen = ed_load(&p->ctl->cons_wait_gen) - 1;
 	r = resume_check(p);
+	p->cp_next = p->head + p->cp_gap; /* head is 0 unless resumed */
 	if (!r) {
 		write_header(p); /* also restores next_seq after a crash */
 		p->st.resumes++;
@@ -216,6 +218,8 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 			    1442695040888963407ULL) &
 			   ED_EPOCH_MAX;
 	p->head = p->tail = p->next_seq = 0;
+	p->cp_count = 0;
+	p->cp_next = p->cp_gap;
 	p->format_ns = now_ns;
 	write_header(p);
 	p->st.formats++;
@@ -252,6 +256,42 @@ static nku64_f reclaim_limit(struct ed_producer *p)
 	return pos;
 }
 
+/*
+ * The head passed a checkpoint's distance: remember it (a record
+ * boundary). A full list forgets its oldest entry: it only gets coarser.
+ */
+static inline void take_checkpoint(struct ed_producer *p)
+{
+	if (p->cp_count == ED_CHECKPOINTS) {
+		p->cp_first = (p->cp_first + 1u) % ED_CHECKPOINTS;
+		p->cp_count--;
+	}
+	p->cp[(p->cp_first + p->cp_count) % ED_CHECKPOINTS] = p->head;
+	p->cp_count++;
+	p->cp_next = p->head + p->cp_gap;
+}
+
+/*
+ * The last checkpoint at or below limit, or tail if none is above tail:
+ * a record boundary up to which the consumer has read everything.
+ */
+static nku64_f checkpoint_below(struct ed_producer *p, nku64_f tail,
+				nku64_f limit)
+{
+	nku64_f c;
+
+	while (p->cp_count != 0u) {
+		c = p->cp[p->cp_first];
+		if (c > limit)
+			break;
+		if (c > tail)
+			tail = c;
+		p->cp_first = (p->cp_first + 1u) % ED_CHECKPOINTS;
+		p->cp_count--;
+	}
+	return tail;
+}
+
 /* Free enough space for `need` bytes at the head if the policy allows. */
 static int make_room(struct ed_producer *p, nku64_f need)
 {
@@ -264,14 +304,17 @@ static int make_room(struct ed_producer *p, nku64_f need)
 	    ed_load_acquire(&p->ctl->epoch) == p->epoch)
 		unread = ed_load(&p->ctl->read_pos); /* only for counting */
 	/*
-	 * Overwrite-oldest frees only what this record needs. The others
-	 * reclaim all the consumer has read: the private tail then covers
-	 * the writes that follow, which need not look at the consumer's
-	 * line again until the ring fills up to it (a cached index).
+	 * Block and drop-new reclaim all the consumer has read, up to the
+	 * last checkpoint below its position, without reading a record:
+	 * the private tail then covers the writes that follow, which need
+	 * not look at the consumer's line again until the ring fills up to
+	 * it (a cached index). Only if the record still does not fit, they
+	 * walk on item by item towards the limit. Overwrite-oldest frees
+	 * item by item only what this record needs.
 	 */
-	while ((p->head + need - tail > p->data_size ||
-		p->policy != ED_POLICY_OVERWRITE_OLDEST) &&
-	       tail < limit) {
+	if (p->policy != ED_POLICY_OVERWRITE_OLDEST)
+		tail = checkpoint_below(p, tail, limit);
+	while (p->head + need - tail > p->data_size && tail < limit) {
 		span = item_span(p, tail, &seq, 0);
 		if (!span || span > limit - tail) {
 			/* Our own data was overwritten by someone. */
@@ -371,6 +414,14 @@ static inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
 	return 0;
 }
 
+#ifndef ED_TSAN
+/* One 8-byte little-endian word into the data area (record unpublished). */
+static inline void put64(nku8_f *d, nku64_f v)
+{
+	ed_memcpy(d, &v, sizeof(v));
+}
+#endif
+
 /*
  * Write the reserved record (and the pad before it) into the data area:
  * payload, alignment padding, then its header. Reads only what reserve
@@ -393,21 +444,41 @@ static inline void fill(const struct ed_producer *p, struct ed_wr *w,
 #ifdef ED_TSAN
 	w->h.crc = ed_rec_crc(&w->h, buf);
 	ed_copy_to_shared(p->data + w->off + ED_REC_HDR_SIZE, buf, len);
-#else
-	/* One pass over the payload: sealed as it is copied in. */
-	w->h.crc = ed_crc32c_copy(ed_crc32c(0u, &w->h, 24u),
-				  p->data + w->off + ED_REC_HDR_SIZE, buf, len);
-#endif
 	if (w->span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
 		ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE + len,
 			       w->span - ED_REC_HDR_SIZE - len);
 	ed_copy_to_shared(p->data + w->off, &w->h, sizeof(w->h));
+#else
+	{
+		/*
+		 * One pass over the payload: sealed as it is copied in. The
+		 * header goes out as four words from registers (flags and
+		 * reserved are 0), never assembled in memory and read back.
+		 */
+		nku64_f w0 = ed_rec_word0(len, w->h.type, 0u);
+		nku8_f *d = p->data + w->off;
+
+		w->h.crc = ed_rec_crc_copy(w0, w->seq, w->h.ts_ns,
+					   p->data + w->off + ED_REC_HDR_SIZE,
+					   buf, len);
+		if (w->span - ED_REC_HDR_SIZE > len) /* alignment padding */
+			ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE +
+					       len,
+				       w->span - ED_REC_HDR_SIZE - len);
+		put64(d, w0);
+		put64(d + 8, w->seq);
+		put64(d + 16, w->h.ts_ns);
+		put64(d + 24, w->h.crc);
+	}
+#endif
 }
 
 /* Count the filled record in the private head and sequence. */
 static inline void advance(struct ed_producer *p, const struct ed_wr *w)
 {
 	p->head += w->pad + w->span;
+	if (p->head >= p->cp_next)
+		take_checkpoint(p);
 	p->next_seq++;
 	p->st.records++;
 	p->st.bytes += w->h.len;

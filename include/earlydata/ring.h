@@ -115,6 +115,12 @@ struct ed_rec_hdr {
 _Static_assert(sizeof(struct ed_ring_hdr) == 192u, "ring header layout");
 _Static_assert(sizeof(struct ed_cons_ctl) == 128u, "consumer ctl layout");
 _Static_assert(sizeof(struct ed_rec_hdr) == ED_REC_HDR_SIZE, "record layout");
+_Static_assert(__builtin_offsetof(struct ed_rec_hdr, type) == 4u &&
+		       __builtin_offsetof(struct ed_rec_hdr, flags) == 6u &&
+		       __builtin_offsetof(struct ed_rec_hdr, seq) == 8u &&
+		       __builtin_offsetof(struct ed_rec_hdr, ts_ns) == 16u &&
+		       __builtin_offsetof(struct ed_rec_hdr, crc) == 24u,
+	       "ed_rec_word0 and the producer's header stores");
 
 /* Bytes a record with `len` payload bytes takes in the data area. */
 static inline nku64_f ed_rec_span(nku64_f len)
@@ -134,5 +140,24 @@ nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len);
 
 /* CRC of a record: its header (without crc and reserved) and payload. */
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload);
+
+/*
+ * The first 8 bytes of a record header (len, type, flags) as the
+ * little-endian word they are stored as.
+ */
+static inline nku64_f ed_rec_word0(nku32_f len, nku16_f type, nku16_f flags)
+{
+	return (nku64_f)len | (nku64_f)type << 32 | (nku64_f)flags << 48;
+}
+
+/*
+ * ed_rec_crc of a record given as its header's three first words (word0,
+ * seq, ts_ns) and its payload, len bytes copied from src to dst on the
+ * way, as ed_crc32c_copy does: one call, one pass. The words come in
+ * registers: a header just assembled field by field in memory and loaded
+ * back 8 bytes at a time would wait for its stores instead of forwarding.
+ */
+nku32_f ed_rec_crc_copy(nku64_f word0, nku64_f seq, nku64_f ts_ns, void *dst,
+			const void *src, nku32_f len);
 
 #endif /* EARLYDATA_RING_H */

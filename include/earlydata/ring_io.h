@@ -49,6 +49,8 @@ struct ed_ring_stats {
 
 /* ---- producer --------------------------------------------------------- */
 
+#define ED_CHECKPOINTS 64u /* private record boundaries per producer */
+
 struct ed_producer {
 	struct ed_ring_hdr *hdr;
 	struct ed_cons_ctl *ctl;
@@ -62,6 +64,15 @@ struct ed_producer {
 	nku32_f wait_gen; /* our prod_wait_gen */
 	nku32_f notified_gen; /* cons_wait_gen we last notified */
 	nku64_f bad_read_pos; /* last invalid read position reported */
+	/*
+	 * Record boundaries the head passed, about data_size /
+	 * ED_CHECKPOINTS apart, oldest first: block and drop-new move the
+	 * tail to the last one the consumer has read past without reading
+	 * the records in between (section 6 of the protocol).
+	 */
+	nku64_f cp[ED_CHECKPOINTS];
+	nku32_f cp_first, cp_count;
+	nku64_f cp_gap, cp_next;
 	struct ed_fault fault; /* last fault */
 	struct ed_ring_stats st;
 };
