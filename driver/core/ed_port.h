@@ -31,8 +31,7 @@
 #define ed_barrier() barrier()
 #define ed_memcpy(d, s, n) ((void)memcpy((d), (s), (n)))
 #define ed_memset(d, c, n) ((void)memset((d), (c), (n)))
-#define ed_prefetch(p) prefetch(p)
-#define ed_prefetchw(p) prefetchw(p)
+#define ed_always_inline __always_inline
 
 #else /* !__KERNEL__ */
 
@@ -54,8 +53,8 @@
 #define ed_barrier() __asm__ __volatile__("" ::: "memory")
 #define ed_memcpy(d, s, n) ((void)__builtin_memcpy((d), (s), (n)))
 #define ed_memset(d, c, n) ((void)__builtin_memset((d), (c), (n)))
-#define ed_prefetch(p) __builtin_prefetch((p), 0)
-#define ed_prefetchw(p) __builtin_prefetch((p), 1)
+/* The per-record steps of the write and read paths: one body, no calls. */
+#define ed_always_inline inline __attribute__((always_inline))
 
 #endif /* __KERNEL__ */
 

@@ -17,6 +17,7 @@
 #include <earlydata/ring_io.h>
 
 #include "ed_port.h"
+#include "ring_pos.h"
 
 #define MAX_STEPS 8 /* skips, pads, retries and resyncs per call */
 
@@ -229,6 +230,7 @@ static int attach(struct ed_consumer *c)
 		/* never attached: nothing was read, nothing lost */
 	}
 	c->data_size = ds;
+	c->pos_base = 0; /* a multiple of any data size */
 	c->record_max = rmax;
 	c->policy = pol;
 	c->epoch = epoch;
@@ -252,14 +254,9 @@ static int attach(struct ed_consumer *c)
 	return 0;
 }
 
-/* Is the ring still the one we attached to? Re-attach if not. */
-static int check_epoch(struct ed_consumer *c)
+/* check_epoch's answer when the ring is not (or no longer) ours. */
+static int check_epoch_changed(struct ed_consumer *c, nku32_f magic)
 {
-	nku32_f magic = ed_load_acquire(&c->hdr->magic); /* [C4] */
-
-	if (c->attached && magic == ED_RING_MAGIC &&
-	    ed_load(&c->hdr->epoch) == c->epoch)
-		return 0;
 	if (c->attached && !magic)
 		return -ED_EAGAIN; /* the producer is rewriting its header */
 	if (c->attached && magic != ED_RING_MAGIC) {
@@ -269,6 +266,17 @@ static int check_epoch(struct ed_consumer *c)
 		return fault(c, "header.magic", "overwritten", magic, 0);
 	}
 	return attach(c);
+}
+
+/* Is the ring still the one we attached to? Re-attach if not. */
+static ed_always_inline int check_epoch(struct ed_consumer *c)
+{
+	nku32_f magic = ed_load_acquire(&c->hdr->magic); /* [C4] */
+
+	if (c->attached && magic == ED_RING_MAGIC &&
+	    ed_load(&c->hdr->epoch) == c->epoch)
+		return 0;
+	return check_epoch_changed(c, magic);
 }
 
 /*
@@ -356,7 +364,7 @@ static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
  * payload is still to be read and checked. Returns ED_MSG_RECORD,
  * ED_MSG_LOSS, ED_MSG_NONE, -ED_EAGAIN or a fault (-ED_EPROTO).
  */
-static int look(struct ed_consumer *c, struct ed_msg *m)
+static ed_always_inline int look(struct ed_consumer *c, struct ed_msg *m)
 {
 	nku64_f head, tail, next, off, room, span, h2;
 	struct ed_rec_hdr r;
@@ -477,7 +485,7 @@ static int look(struct ed_consumer *c, struct ed_msg *m)
 		if (c->policy != ED_POLICY_OVERWRITE_OLDEST && !replaying(c))
 			c->head_seen = head;
 have_head:
-		off = c->read_pos % c->data_size;
+		off = ed_pos_off(c->read_pos, c->data_size, &c->pos_base);
 		room = c->data_size - off;
 		if (room < ED_REC_HDR_SIZE) {
 			c->read_pos += room;
@@ -549,6 +557,7 @@ have_head:
 		c->held = HELD_HEADER;
 		c->held_hdr = r;
 		c->peek_pos = c->read_pos;
+		c->peek_off = off;
 		c->peek_next = c->read_pos + span;
 		return ED_MSG_RECORD;
 	}
@@ -595,7 +604,7 @@ static inline int check_payload(const struct ed_consumer *c, void *dst)
 
 	if (c->held != HELD_HEADER)
 		return -ED_EINVAL;
-	payload = c->data + c->peek_pos % c->data_size + ED_REC_HDR_SIZE;
+	payload = c->data + c->peek_off + ED_REC_HDR_SIZE;
 #ifdef ED_TSAN
 	if (dst != NULL) {
 		ed_copy_from_shared(dst, payload, r->len);
@@ -738,7 +747,7 @@ static void space_notify(struct ed_consumer *c, int *notify)
  * kept private until ed_consumer_flush (a batch persists its position
  * once); a loss is always persisted at once.
  */
-static int commit(struct ed_consumer *c, int *notify, int defer)
+static ed_always_inline int commit(struct ed_consumer *c, int *notify, int defer)
 {
 	int held = c->held;
 

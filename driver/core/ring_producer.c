@@ -11,6 +11,7 @@
 #include <earlydata/ring_io.h>
 
 #include "ed_port.h"
+#include "ring_pos.h"
 
 static void set_fault(struct ed_producer *p, const char *field,
 		      const char *rule, nku64_f value, nku64_f pos)
@@ -87,7 +88,8 @@ void ed_producer_repair(struct ed_producer *p)
 static nku64_f item_span(struct ed_producer *p, nku64_f pos, nku64_f *seq,
 			 int check_crc)
 {
-	nku64_f off = pos % p->data_size, room = p->data_size - off, span;
+	nku64_f off = ed_pos_off(pos, p->data_size, &p->walk_base),
+		room = p->data_size - off, span;
 	struct ed_rec_hdr h;
 
 	*seq = ~0ULL;
@@ -342,9 +344,10 @@ static int make_room(struct ed_producer *p, nku64_f need)
 }
 
 /* Bytes needed at the head for a record of span `span` (pad included). */
-static nku64_f need_for(struct ed_producer *p, nku64_f span)
+static ed_always_inline nku64_f need_for(struct ed_producer *p, nku64_f span)
 {
-	nku64_f room = p->data_size - p->head % p->data_size;
+	nku64_f room = p->data_size -
+		       ed_pos_off(p->head, p->data_size, &p->head_base);
 
 	return room < span ? room + span : span;
 }
@@ -369,7 +372,7 @@ static void maybe_notify(struct ed_producer *p, int *notify)
  * XIRQ. On success w says where the record goes; nothing is visible to the
  * consumer before ed_producer_publish.
  */
-static inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
+static ed_always_inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
 			  nku64_f ts_ns, struct ed_wr *w, int *notify)
 {
 	nku64_f span = ed_rec_span(len), room;
@@ -401,9 +404,9 @@ static inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
 			return -ED_EAGAIN;
 		}
 	}
-	room = p->data_size - p->head % p->data_size;
+	room = p->data_size - ed_pos_off(p->head, p->data_size, &p->head_base);
 	w->pad = room < span ? room : 0u;
-	w->off = (p->head + w->pad) % p->data_size;
+	w->off = w->pad != 0u ? 0u : p->data_size - room; /* a pad wraps */
 	w->span = span;
 	w->seq = p->next_seq;
 	ed_memset(&w->h, 0, sizeof(w->h));
@@ -427,10 +430,10 @@ static inline void put64(nku8_f *d, nku64_f v)
  * payload, alignment padding, then its header. Reads only what reserve
  * fixed, so a host may call it without its lock.
  */
-static inline void fill(const struct ed_producer *p, struct ed_wr *w,
+static ed_always_inline void fill(const struct ed_producer *p, struct ed_wr *w,
 			const void *buf)
 {
-	nku64_f off = p->head % p->data_size;
+	nku64_f off = p->data_size - w->pad; /* of the pad, if any */
 	nku32_f len = w->h.len;
 	struct ed_rec_hdr pad;
 
@@ -474,7 +477,7 @@ static inline void fill(const struct ed_producer *p, struct ed_wr *w,
 }
 
 /* Count the filled record in the private head and sequence. */
-static inline void advance(struct ed_producer *p, const struct ed_wr *w)
+static ed_always_inline void advance(struct ed_producer *p, const struct ed_wr *w)
 {
 	p->head += w->pad + w->span;
 	if (p->head >= p->cp_next)

@@ -73,6 +73,7 @@ struct ed_producer {
 	nku64_f cp[ED_CHECKPOINTS];
 	nku32_f cp_first, cp_count;
 	nku64_f cp_gap, cp_next;
+	nku64_f head_base, walk_base; /* lap bases: ring_pos.h */
 	struct ed_fault fault; /* last fault */
 	struct ed_ring_stats st;
 };
@@ -208,6 +209,8 @@ struct ed_consumer {
 	int held; /* what peek/look/fetch hold until commit (HELD_*) */
 	struct ed_rec_hdr held_hdr; /* its header, as checked */
 	nku64_f peek_pos, peek_next;
+	nku64_f peek_off; /* peek_pos in the data area */
+	nku64_f pos_base; /* lap base of read_pos: ring_pos.h */
 	int magic_bad; /* "magic" fault already reported */
 	struct ed_fault fault;
 	struct ed_ring_stats st;
