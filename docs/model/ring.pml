@@ -204,13 +204,22 @@ retry:
 			fi;
 			if
 			:: tail < lim ->
-				atomic { /* item by item */
+				/*
+				 * Item by item. Block and drop-new first jump to a
+				 * private checkpoint, a record boundary anywhere up
+				 * to the limit, and walk on only while the record
+				 * does not fit: they may stop at any item once it
+				 * fits. Overwrite-oldest stops as soon as it fits.
+				 */
+				atomic {
 					do
 					:: tail < lim && (POLICY != OVERWRITE ||
 							  head + 1 - tail > N) ->
 						k = s_hdr[tail % N];
 						g_recl[ep] = g_recl[ep] | BIT(w_seq[k]);
 						tail++
+					:: POLICY != OVERWRITE &&
+					   head + 1 - tail <= N -> break
 					:: else -> break
 					od
 				}

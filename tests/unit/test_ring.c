@@ -16,6 +16,8 @@
 
 #include <earlydata/ring_io.h>
 
+#include "../../driver/core/ring_pos.h"
+
 #define DS 8192u /* data area */
 #define RMAX 256u
 
@@ -276,6 +278,135 @@ static void test_batches_overwrite_oldest(void **state)
 	batched(ED_POLICY_OVERWRITE_OLDEST);
 }
 
+/* Records of `len` bytes written until the ring refuses one; how many. */
+static uint32_t fill_until_full(uint32_t policy, uint32_t len, uint64_t *seq)
+{
+	uint8_t b[RMAX];
+	uint32_t n = 0;
+	int notify;
+
+	memset(b, 0x5a, sizeof(b));
+	while (ed_producer_write(&P, 1, b, len, 0, NULL, &notify) == 0) {
+		n++;
+		(*seq)++;
+	}
+	if (policy == ED_POLICY_DROP_NEW)
+		(*seq)++; /* the refused record spent its number */
+	return n;
+}
+
+/*
+ * How many records of span `span` fit in a whole free ring when the head
+ * is at offset `off`: each that does not fit before the end is preceded
+ * by a pad (or skip) to the end.
+ */
+static uint32_t fits_in_free_ring(uint64_t off, uint64_t span)
+{
+	uint64_t free = DS, need;
+	uint32_t n = 0;
+
+	for (;;) {
+		need = DS - off < span ? DS - off + span : span;
+		if (need > free)
+			return n;
+		free -= need;
+		off = (off + need) % DS;
+		n++;
+	}
+}
+
+/*
+ * Block and drop-new reclaim to their private checkpoints without reading
+ * the records, and walk on only while a record does not fit: once the
+ * consumer has read everything, the whole ring is free again, lap after
+ * lap, whatever the record size (some sizes put checkpoints far apart).
+ */
+static void refill(uint32_t policy)
+{
+	static uint8_t rb[RMAX];
+	struct ed_msg m;
+	uint32_t len, lap, n, k, want;
+	uint64_t seq = 0, got = 0;
+
+	attach_p(policy, ED_ATTACH_FORMATTED);
+	ed_consumer_open(&C, pmem, pmem_size);
+	for (len = 8; len <= RMAX; len += 56) {
+		for (lap = 0; lap < 5; lap++) {
+			/* all read: the whole data area is free again */
+			want = fits_in_free_ring(P.head % DS, ed_rec_span(len));
+			n = fill_until_full(policy, len, &seq);
+			assert_int_equal(n, want);
+			for (k = 0; k < n; k++) {
+				int nt, r = ed_consumer_read(&C, &m, rb,
+							     sizeof(rb), &nt);
+
+				if (r == ED_MSG_LOSS) { /* drop-new's refusal */
+					assert_int_equal(m.loss_count, 1);
+					r = ed_consumer_read(&C, &m, rb,
+							     sizeof(rb), &nt);
+				}
+				assert_int_equal(r, ED_MSG_RECORD);
+				assert_int_equal(m.len, len);
+				got++;
+			}
+			assert_true(P.tail <= C.read_pos);
+		}
+	}
+	assert_int_equal(P.st.faults + C.st.faults, 0);
+	assert_int_equal(got, P.st.records);
+}
+
+static void test_refill_block(void **state)
+{
+	(void)state;
+	refill(ED_POLICY_BLOCK);
+}
+
+static void test_refill_drop_new(void **state)
+{
+	(void)state;
+	refill(ED_POLICY_DROP_NEW);
+}
+
+/* ed_pos_off agrees with pos % size however positions move. */
+static void test_pos_off(void **state)
+{
+	static const uint64_t sizes[] = { 8, 8192, 1000, 65536 + 8,
+					  (1ULL << 40) + 24 };
+	uint64_t pos, base, size, x = 88172645463325252ULL;
+	unsigned int i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size = sizes[i];
+		pos = 0;
+		base = 0;
+		for (k = 0; k < 20000; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			switch (x % 8) {
+			case 0: /* a rewind or resync: anywhere behind */
+				pos = pos ? x % pos : 0;
+				break;
+			case 1: /* far ahead */
+				pos += x % (size * 5 + 1);
+				break;
+			case 2: /* exactly a lap */
+				pos += size;
+				break;
+			default: /* a record or a few */
+				pos += x % 300;
+				break;
+			}
+			assert_int_equal(ed_pos_off(pos, size, &base),
+					 pos % size);
+			assert_int_equal(base % size, 0);
+			assert_true(base <= pos);
+		}
+	}
+}
+
 /*
  * Deferred commits persist nothing until the flush: a consumer restarted
  * before it gets those records again, one restarted after it does not.
@@ -414,8 +545,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batches_overwrite_oldest,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deferred_commit_until_flush,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refill_block, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refill_drop_new, setup,
+						teardown),
+		cmocka_unit_test(test_pos_off),
+		cmocka_unit_test_setup_teardown(
+			test_deferred_commit_until_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_new_exact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_overwrite_oldest_exact,
