@@ -115,12 +115,13 @@ struct ed_rec_hdr {
 _Static_assert(sizeof(struct ed_ring_hdr) == 192u, "ring header layout");
 _Static_assert(sizeof(struct ed_cons_ctl) == 128u, "consumer ctl layout");
 _Static_assert(sizeof(struct ed_rec_hdr) == ED_REC_HDR_SIZE, "record layout");
-_Static_assert(__builtin_offsetof(struct ed_rec_hdr, type) == 4u &&
-		       __builtin_offsetof(struct ed_rec_hdr, flags) == 6u &&
-		       __builtin_offsetof(struct ed_rec_hdr, seq) == 8u &&
-		       __builtin_offsetof(struct ed_rec_hdr, ts_ns) == 16u &&
-		       __builtin_offsetof(struct ed_rec_hdr, crc) == 24u,
-	       "ed_rec_word0 and the producer's header stores");
+_Static_assert(
+	(nku32_f) __builtin_offsetof(struct ed_rec_hdr, type) == 4u &&
+		(nku32_f) __builtin_offsetof(struct ed_rec_hdr, flags) == 6u &&
+		(nku32_f) __builtin_offsetof(struct ed_rec_hdr, seq) == 8u &&
+		(nku32_f) __builtin_offsetof(struct ed_rec_hdr, ts_ns) == 16u &&
+		(nku32_f) __builtin_offsetof(struct ed_rec_hdr, crc) == 24u,
+	"ed_rec_word0 and the producer's header stores");
 
 /* Bytes a record with `len` payload bytes takes in the data area. */
 static inline nku64_f ed_rec_span(nku64_f len)
