@@ -297,7 +297,7 @@ static nku32_f sw_crc_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
 	return crc;
 }
 
-static void ready(void)
+static inline void ready(void)
 {
 	if (!ed_load_acquire(&tables_ready))
 		build_tables();

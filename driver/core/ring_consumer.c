@@ -113,6 +113,24 @@ static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
 	c->have_loss = 1;
 }
 
+/* overtaken(), where the tail matters: has it passed pos? */
+static int overtaken_tail(const struct ed_consumer *c, nku64_f pos)
+{
+	nku64_f tail;
+
+	tail = ed_load(&c->hdr->tail);
+	/*
+	 * The tail is a header field: a format between overtaken()'s epoch
+	 * load and this load would give a tail of 0 and hide a lap (F7).
+	 * [C3] read barrier, then magic (whole) and the epoch once more.
+	 */
+	ed_rmb();
+	if (ed_load_acquire(&c->hdr->magic) != ED_RING_MAGIC ||
+	    ed_load(&c->hdr->epoch) != c->epoch)
+		return 1;
+	return tail > pos ? 1 : 0;
+}
+
 /*
  * Is the ring still the one whose bytes we just read? Called after
  * reading shared bytes at position pos: [C2] the read barrier orders
@@ -127,9 +145,9 @@ static void queue_loss(struct ed_consumer *c, nku64_f first, nku64_f count,
  * no rewrite changed them. Header fields (hdr_fields 1: head, tail) may
  * be the new ones while the rewrite is under way: magic must be whole.
  */
-static int overtaken(const struct ed_consumer *c, nku64_f pos, int hdr_fields)
+static ed_always_inline int overtaken(const struct ed_consumer *c, nku64_f pos,
+				      int hdr_fields)
 {
-	nku64_f tail;
 	nku32_f magic;
 
 	ed_rmb(); /* [C2] */
@@ -139,17 +157,7 @@ static int overtaken(const struct ed_consumer *c, nku64_f pos, int hdr_fields)
 		return 1;
 	if (c->policy != ED_POLICY_OVERWRITE_OLDEST && !replaying(c))
 		return 0;
-	tail = ed_load(&c->hdr->tail);
-	/*
-	 * The tail is a header field: a format between the epoch load above
-	 * and this load would give a tail of 0 and hide a lap (model F7).
-	 * [C3] read barrier, then magic (whole) and the epoch once more.
-	 */
-	ed_rmb();
-	if (ed_load_acquire(&c->hdr->magic) != ED_RING_MAGIC ||
-	    ed_load(&c->hdr->epoch) != c->epoch)
-		return 1;
-	return tail > pos ? 1 : 0;
+	return overtaken_tail(c, pos);
 }
 
 /*
@@ -536,7 +544,9 @@ have_head:
 		if ((r.seq != c->read_seq || c->read_seq == SEQ_ANY) &&
 		    overtaken(c, c->read_pos, 0))
 			continue;
-		e = judge_seq(c, r.seq, span, m);
+		e = r.seq == c->read_seq && !replaying(c) ?
+			    0 :
+			    judge_seq(c, r.seq, span, m); /* the usual: next */
 		if (e == 1)
 			continue;
 		if (e != 0) {
