@@ -244,23 +244,35 @@ def cpu_section(res, lines):
         "CPU time (user + system, all threads, `getrusage`) of each side "
         "over the timed part of the throughput runs above, divided by the "
         "records: what one record costs the producer and the consumer at "
-        "full speed, in ns (medians of the runs). The one-pass CRC32C + "
-        "copy of the record's payload alone (one CPU, cached, into a 2 MiB "
-        "ring) is given for scale.\n")
-    lines.append("| record | side | %s | CRC32C + copy alone |" % " | ".join(
-        n for _, _, n in CPU_COLS))
-    lines.append("|---|---|%s---:|" % ("---:|" * len(CPU_COLS)))
+        "full speed, in ns (medians of the runs). For scale: the ring "
+        "core alone with both ends on one CPU (`ring_cpu`: no channel "
+        "layer, lock, clock read or XIRQ, and no line crossing to the "
+        "other CPU; single-record and batched calls; the fastest of 50 "
+        "slices of each run, wall-clock), and the one-pass "
+        "CRC32C + copy of the record's payload alone (one CPU, cached, "
+        "into a 2 MiB ring). What the two-process Earlydata columns cost "
+        "beyond the ring core alone is the channel layer and the waiting "
+        "for lines that cross between the CPUs.\n")
+    lines.append("| record | side | %s | ring core, one CPU: single / "
+                 "batched | CRC32C + copy alone |" % " | ".join(
+                     n for _, _, n in CPU_COLS))
+    lines.append("|---|---|%s---:|---:|" % ("---:|" * len(CPU_COLS)))
+
+    def ns(v):
+        return "%.0f" % v if v is not None else "n/a"
+
     for size in SIZES:
         cc = med(res, ("crc", "crc32c", "copy-ring", size, ""),
                  "prod_cpu_ns_per_record")
         for side, m in (("producer", "prod_cpu_ns_per_record"),
                         ("consumer", "cons_cpu_ns_per_record")):
-            lines.append("| %s | %s | %s | %s |" % (
+            core = " / ".join(
+                ns(med(res, ("ring_cpu", "earlydata", md, size, ""), m))
+                for md in ("single", "batch"))
+            lines.append("| %s | %s | %s | %s | %s |" % (
                 SIZE_NAME[size], side, " | ".join(
-                    "%.0f" % v if v is not None else "n/a" for v in (
-                        med(res, cpu_key(i, md, size), m)
-                        for i, md, _ in CPU_COLS)),
-                "%.0f" % cc if cc is not None else "n/a"))
+                    ns(med(res, cpu_key(i, md, size), m))
+                    for i, md, _ in CPU_COLS), core, ns(cc)))
     lines.append("")
 
 
@@ -643,7 +655,11 @@ def analysis(res, lines, tg, meta):
             "the lock, the clock read, the `head`/`read_pos` stores and the "
             "wake-up checks once per call (64 records of 64 B): what is "
             "left per record is the header, the CRC + copy and the "
-            "validation. The cross-core ring, with only a head and a tail "
+            "validation: on one CPU, with no line crossing, the ring core "
+            "alone does that in %s / %s ns per record (`ring_cpu`, batched), "
+            "so the rest of the batched calls' CPU per record is the "
+            "channel layer and the waiting for lines from the other CPU. "
+            "The cross-core ring, with only a head and a tail "
             "counter and no check, costs %s / %s ns per record. The batched "
             "calls reach %s of the goal; the goal itself moves with the "
             "cross-core ring, whose rate spread over %s across the runs of "
@@ -664,6 +680,10 @@ def analysis(res, lines, tg, meta):
                "%.0f" % (pc("batch", 64, "prod") or 0),
                "%.0f" % (pc("batch", 64, "cons") or 0),
                fmt_ns(clk), "%.0f" % (ccns[64] or 0), fmt_ns(cl),
+               "%.0f" % (m(("ring_cpu", "earlydata", "batch", 64, ""),
+                           "prod_cpu_ns_per_record") or 0),
+               "%.0f" % (m(("ring_cpu", "earlydata", "batch", 64, ""),
+                           "cons_cpu_ns_per_record") or 0),
                "%.0f" % (m(("memcpy", "memcpy", "xcore", 64, ""),
                            "prod_cpu_ns_per_record") or 0),
                "%.0f" % (m(("memcpy", "memcpy", "xcore", 64, ""),

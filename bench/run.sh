@@ -19,7 +19,7 @@ RAW=$OUT/raw.jsonl
 NKHV_PID=
 ROUDI_PID=
 
-for p in hw_limits tput_socket lat_raw tput_earlydata lat_earlydata \
+for p in hw_limits ring_cpu tput_socket lat_raw tput_earlydata lat_earlydata \
 	drain_earlydata lat_xirq bench_iceoryx scale_earlydata load_earlydata; do
 	[ -x "$BB/$p" ] || { echo "run.sh: $BB/$p missing: build first (scripts/build.sh release)" >&2; exit 1; }
 done
@@ -206,6 +206,9 @@ for RUN in $(seq "$RUNS"); do
 		ed_bench "$BB/tput_earlydata" "$W/run" copy "$s" "$n"
 		ed_bench "$BB/tput_earlydata" "$W/run" peek "$s" "$n"
 		ed_bench "$BB/tput_earlydata" "$W/run" batch "$s" "$n"
+		# one CPU, no crossing: 4 times the records, 50 slices, fastest
+		bench "$BB/ring_cpu" single "$s" $((4 * n))
+		bench "$BB/ring_cpu" batch "$s" $((4 * n))
 		for k in pipe stream seqpacket; do
 			bench "$BB/tput_socket" "$k" "$s" "$n"
 		done

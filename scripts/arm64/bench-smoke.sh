@@ -6,8 +6,8 @@
 # few records: throughput (copy, peek, batch), latency (sleep, poll),
 # latency under load, 8 channels at once (scripts/channels-dts.sh), the
 # XIRQ path, the backlog drain, plus hw_limits (the CRC32C + copy into a
-# ring and from a large source among them) and lat_raw's bare shared
-# line. It checks that every program
+# ring and from a large source among them), lat_raw's bare shared line
+# and ring_cpu (the ring core on one CPU). It checks that every program
 # runs to its end and prints its JSON result lines; it reports no figure:
 # emulated timings say nothing of an arm64 CPU. Figures need arm64
 # hardware: `make bench` there (docs/benchmarks.md, docs/arm64.md).
@@ -23,7 +23,8 @@ NKHV_PID=
 
 for p in "$B/hv/nkhv" "$BB/tput_earlydata" "$BB/lat_earlydata" \
 	"$BB/drain_earlydata" "$BB/lat_xirq" "$BB/hw_limits" \
-	"$BB/load_earlydata" "$BB/scale_earlydata" "$BB/lat_raw"; do
+	"$BB/load_earlydata" "$BB/scale_earlydata" "$BB/lat_raw" \
+	"$BB/ring_cpu"; do
 	[ -x "$p" ] || { echo "bench-smoke: $p missing: scripts/build.sh arm64" >&2; exit 1; }
 done
 
@@ -93,4 +94,6 @@ run "$BB/hw_limits" crccopy 1K 2M $((16 << 20))
 run "$BB/hw_limits" crccopy 1K large:4M $((16 << 20))
 run "$BB/hw_limits" pingpong 2000
 run "$BB/lat_raw" shm poll 64 200
+run "$BB/ring_cpu" single 64 20000
+run "$BB/ring_cpu" batch 1K 20000
 echo "bench-smoke: $ran aarch64 benchmark programs ran under qemu-user (functional only: no figures from emulation)"
