@@ -55,8 +55,8 @@ static int produce(struct ed_producer *p, const struct ed_wrec *recs,
 		return r ? r : done == n ? 0 : -1;
 	}
 	for (k = 0; k < n && !r; k++)
-		r = ed_producer_write(p, recs[k].type, recs[k].buf,
-				      recs[k].len, 0, NULL, &notify);
+		r = ed_producer_write(p, recs[k].type, recs[k].buf, recs[k].len,
+				      0, NULL, &notify);
 	return r;
 }
 
@@ -158,8 +158,9 @@ int main(int argc, char **argv)
 	bench_json_end();
 	return 0;
 bad:
-	fprintf(stderr, "ring_cpu: a record was refused or came back wrong "
-			"(producer fault %s, consumer fault %s)\n",
+	fprintf(stderr,
+		"ring_cpu: a record was refused or came back wrong "
+		"(producer fault %s, consumer fault %s)\n",
 		p.fault.field ? p.fault.field : "none",
 		c.fault.field ? c.fault.field : "none");
 	return 1;
