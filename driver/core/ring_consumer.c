@@ -330,11 +330,13 @@ static int take_loss(struct ed_consumer *c, struct ed_msg *m)
  * overwrite-oldest; drop-new spends sequence numbers without bytes).
  * Returns 0 to deliver it, 1 to skip it, ED_MSG_LOSS, or a fault.
  */
-static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
-		     struct ed_msg *m)
+static ed_always_inline int judge_seq(struct ed_consumer *c, nku64_f seq,
+				      nku64_f span, struct ed_msg *m)
 {
 	nku64_f room;
 
+	if (seq == c->read_seq && !replaying(c))
+		return 0; /* the usual: the next record */
 	if (replaying(c) != 0) {
 		/* Records delivered before the rewind, again: no losses. */
 		if (seq >= c->replay_seq ||
@@ -353,8 +355,6 @@ static int judge_seq(struct ed_consumer *c, nku64_f seq, nku64_f span,
 	if (seq < c->read_seq)
 		return fault(c, "record.seq", "went backwards", seq,
 			     c->read_pos);
-	if (seq == c->read_seq)
-		return 0;
 	room = c->read_pos >= c->seq_pos ?
 		       (c->read_pos - c->seq_pos) / ED_REC_HDR_SIZE :
 		       0u;
@@ -544,9 +544,7 @@ have_head:
 		if ((r.seq != c->read_seq || c->read_seq == SEQ_ANY) &&
 		    overtaken(c, c->read_pos, 0))
 			continue;
-		e = r.seq == c->read_seq && !replaying(c) ?
-			    0 :
-			    judge_seq(c, r.seq, span, m); /* the usual: next */
+		e = judge_seq(c, r.seq, span, m);
 		if (e == 1)
 			continue;
 		if (e != 0) {
@@ -757,7 +755,8 @@ static void space_notify(struct ed_consumer *c, int *notify)
  * kept private until ed_consumer_flush (a batch persists its position
  * once); a loss is always persisted at once.
  */
-static ed_always_inline int commit(struct ed_consumer *c, int *notify, int defer)
+static ed_always_inline int commit(struct ed_consumer *c, int *notify,
+				   int defer)
 {
 	int held = c->held;
 

@@ -192,7 +192,8 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 	/* A consumer already asleep gets one data XIRQ at our first write. */
 	p->notified_gen = ed_load(&p->ctl->cons_wait_gen) - 1;
 	r = resume_check(p);
-	p->cp_next = p->head + p->cp_gap; /* head is 0 unless resumed */
+	/* head is 0 unless resumed: a new epoch has no checkpoints yet */
+	p->cp_next = p->head + p->cp_gap;
 	if (!r) {
 		write_header(p); /* also restores next_seq after a crash */
 		p->st.resumes++;
@@ -220,8 +221,6 @@ int ed_producer_attach(struct ed_producer *p, void *pmem, nku64_f pmem_size,
 			    1442695040888963407ULL) &
 			   ED_EPOCH_MAX;
 	p->head = p->tail = p->next_seq = 0;
-	p->cp_count = 0;
-	p->cp_next = p->cp_gap;
 	p->format_ns = now_ns;
 	write_header(p);
 	p->st.formats++;
@@ -346,8 +345,8 @@ static int make_room(struct ed_producer *p, nku64_f need)
 /* Bytes needed at the head for a record of span `span` (pad included). */
 static ed_always_inline nku64_f need_for(struct ed_producer *p, nku64_f span)
 {
-	nku64_f room = p->data_size -
-		       ed_pos_off(p->head, p->data_size, &p->head_base);
+	nku64_f room =
+		p->data_size - ed_pos_off(p->head, p->data_size, &p->head_base);
 
 	return room < span ? room + span : span;
 }
@@ -372,8 +371,9 @@ static void maybe_notify(struct ed_producer *p, int *notify)
  * XIRQ. On success w says where the record goes; nothing is visible to the
  * consumer before ed_producer_publish.
  */
-static ed_always_inline int reserve(struct ed_producer *p, nku16_f type, nku32_f len,
-			  nku64_f ts_ns, struct ed_wr *w, int *notify)
+static ed_always_inline int reserve(struct ed_producer *p, nku16_f type,
+				    nku32_f len, nku64_f ts_ns, struct ed_wr *w,
+				    int *notify)
 {
 	nku64_f span = ed_rec_span(len), room;
 
@@ -431,10 +431,14 @@ static inline void put64(nku8_f *d, nku64_f v)
  * fixed, so a host may call it without its lock.
  */
 static ed_always_inline void fill(const struct ed_producer *p, struct ed_wr *w,
-			const void *buf)
+				  const void *buf)
 {
 	nku64_f off = p->data_size - w->pad; /* of the pad, if any */
 	nku32_f len = w->h.len;
+	nku8_f *d = p->data + w->off;
+#ifndef ED_TSAN
+	nku64_f w0 = ed_rec_word0(len, w->h.type, 0u);
+#endif
 	struct ed_rec_hdr pad;
 
 	if (w->pad >= ED_REC_HDR_SIZE) {
@@ -446,38 +450,32 @@ static ed_always_inline void fill(const struct ed_producer *p, struct ed_wr *w,
 	}
 #ifdef ED_TSAN
 	w->h.crc = ed_rec_crc(&w->h, buf);
-	ed_copy_to_shared(p->data + w->off + ED_REC_HDR_SIZE, buf, len);
-	if (w->span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
-		ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE + len,
-			       w->span - ED_REC_HDR_SIZE - len);
-	ed_copy_to_shared(p->data + w->off, &w->h, sizeof(w->h));
+	ed_copy_to_shared(d + ED_REC_HDR_SIZE, buf, len);
 #else
-	{
-		/*
-		 * One pass over the payload: sealed as it is copied in. The
-		 * header goes out as four words from registers (flags and
-		 * reserved are 0), never assembled in memory and read back.
-		 */
-		nku64_f w0 = ed_rec_word0(len, w->h.type, 0u);
-		nku8_f *d = p->data + w->off;
-
-		w->h.crc = ed_rec_crc_copy(w0, w->seq, w->h.ts_ns,
-					   p->data + w->off + ED_REC_HDR_SIZE,
-					   buf, len);
-		if (w->span - ED_REC_HDR_SIZE > len) /* alignment padding */
-			ed_zero_shared(p->data + w->off + ED_REC_HDR_SIZE +
-					       len,
-				       w->span - ED_REC_HDR_SIZE - len);
-		put64(d, w0);
-		put64(d + 8, w->seq);
-		put64(d + 16, w->h.ts_ns);
-		put64(d + 24, w->h.crc);
-	}
+	/* One pass over the payload: sealed as it is copied in. */
+	w->h.crc = ed_rec_crc_copy(w0, w->seq, w->h.ts_ns, d + ED_REC_HDR_SIZE,
+				   buf, len);
+#endif
+	if (w->span - ED_REC_HDR_SIZE > len) /* zero the alignment padding */
+		ed_zero_shared(d + ED_REC_HDR_SIZE + len,
+			       w->span - ED_REC_HDR_SIZE - len);
+#ifdef ED_TSAN
+	ed_copy_to_shared(d, &w->h, sizeof(w->h));
+#else
+	/*
+	 * The header goes out as four words from registers (flags and
+	 * reserved are 0), never assembled in memory and read back.
+	 */
+	put64(d, w0);
+	put64(d + 8, w->seq);
+	put64(d + 16, w->h.ts_ns);
+	put64(d + 24, w->h.crc);
 #endif
 }
 
 /* Count the filled record in the private head and sequence. */
-static ed_always_inline void advance(struct ed_producer *p, const struct ed_wr *w)
+static ed_always_inline void advance(struct ed_producer *p,
+				     const struct ed_wr *w)
 {
 	p->head += w->pad + w->span;
 	if (p->head >= p->cp_next)
