@@ -107,4 +107,12 @@ uint32_t bench_parse_size(const char *s);
 /* Environment integer with a default. */
 long bench_env(const char *name, long def);
 
+/* Records per batch of the batched runs: about 16 KiB, 1 to 64 records. */
+static inline uint32_t bench_batch_of(uint32_t size)
+{
+	uint32_t b = 16384u / size;
+
+	return b < 1u ? 1u : b > 64u ? 64u : b;
+}
+
 #endif /* BENCH_COMMON_H */

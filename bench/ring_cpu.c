@@ -6,8 +6,8 @@
  *
  * A producer and a consumer of the Earlydata core (no channel layer, no
  * lock, no clock read, no XIRQ) share a 2 MiB block-policy ring in this
- * process, pinned to CPU 0. In rounds of batch_of(SIZE) records (about
- * 16 KiB, at most 64), the producer writes them (single: one
+ * process, pinned to CPU 0. In rounds of bench_batch_of(SIZE) records
+ * (about 16 KiB, at most 64), the producer writes them (single: one
  * ed_producer_write each; batch: one ed_producer_write_batch), then the
  * consumer takes them (single: ed_consumer_read each; batch: fetch and
  * deferred commit each, one flush, as ed_read_batch does). Every line a
@@ -28,13 +28,6 @@
 #define DATA_SIZE (2u << 20)
 #define RECORD_MAX 65536u
 #define SLICES 50
-
-static uint32_t batch_of(uint32_t size)
-{
-	uint32_t b = 16384u / size;
-
-	return b < 1u ? 1u : b > 64u ? 64u : b;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -104,7 +97,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	batch = !strcmp(argv[1], "batch");
-	b = batch_of(size);
+	b = bench_batch_of(size);
 	pmem = calloc(1, ED_RING_DATA_OFF + DATA_SIZE);
 	in = malloc((size_t)b * size);
 	out = malloc((size_t)b * (((size_t)size + 7u) & ~(size_t)7u));

@@ -8,7 +8,7 @@
  * ed_user_write() on the block-policy channel "tput"; the consumer (VM 2,
  * CPU 1) takes them with the copying read (ed_user_next into its buffer)
  * or the zero-copy read (peek, then ed_commit). "batch": the producer
- * writes batch_of(SIZE) records per ed_user_write_batch() and the
+ * writes bench_batch_of(SIZE) records per ed_user_write_batch() and the
  * consumer takes up to as many per ed_user_read_batch() (copying). Each
  * record carries its index, which the consumer checks.
  */
@@ -21,21 +21,13 @@
 
 #define WARMUP 1000
 
-/* Records per batch: about 16 KiB, 1 to 64 records. */
-static uint32_t batch_of(uint32_t size)
-{
-	uint32_t b = 16384u / size;
-
-	return b < 1u ? 1u : b > 64u ? 64u : b;
-}
-
 /* Batch consumer: take records [0, total) in batches; errors or -1. */
-static int64_t take_batches(struct ed_channel *ch, uint32_t size,
-			    uint64_t from, uint64_t total)
+static int64_t take_batches(struct ed_channel *ch, uint32_t size, uint64_t from,
+			    uint64_t total)
 {
 	static struct ed_msg m[64];
 	static unsigned char buf[64 * (ED_MAX_RECORD_MAX / 64 + 8) + 65536 + 8];
-	uint32_t b = batch_of(size);
+	uint32_t b = bench_batch_of(size);
 	uint64_t i = from, idx, errors = 0;
 	int n, k;
 
@@ -55,12 +47,12 @@ static int64_t take_batches(struct ed_channel *ch, uint32_t size,
 	return (int64_t)errors;
 }
 
-/* Batch producer: records [from, to), batch_of(size) per call. */
+/* Batch producer: records [from, to), bench_batch_of(size) per call. */
 static void write_batches(struct ed_channel *ch, unsigned char *buf,
 			  uint32_t size, uint64_t from, uint64_t to)
 {
 	struct ed_wrec recs[64];
-	uint32_t b = batch_of(size), n, k, done;
+	uint32_t b = bench_batch_of(size), n, k, done;
 	uint64_t i;
 	int r;
 
@@ -146,7 +138,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	peek = !strcmp(argv[2], "peek") ? 1 : !strcmp(argv[2], "batch") ? 2 : 0;
-	buf = malloc((size_t)size * batch_of(size));
+	buf = malloc((size_t)size * bench_batch_of(size));
 	if (!buf)
 		return 1;
 	bench_fill(buf, size, 3);
