@@ -17,6 +17,8 @@
  *   hw_limits clock COUNT
  *	the cost of one clock_gettime(CLOCK_MONOTONIC) (every Earlydata
  *	record carries a time stamp; every latency sample takes two).
+ *   hw_limits crcimpl
+ *	how the driver's CRC32C computes on this CPU (ed_crc32c_impl)
  *   hw_limits crc SIZE TOTAL
  *	the driver's CRC32C (ed_crc32c) over a cached block of SIZE bytes:
  *	what sealing or checking a record costs besides moving it.
@@ -252,6 +254,10 @@ int main(int argc, char **argv)
 		return run_xcore(bench_parse_size(argv[2]),
 				 bench_parse_size(argv[3]),
 				 strtoull(argv[4], NULL, 0));
+	if (argc == 2 && !strcmp(argv[1], "crcimpl")) {
+		printf("%s\n", ed_crc32c_impl());
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "crc") && bench_parse_size(argv[2]))
 		return run_crc(bench_parse_size(argv[2]),
 			       strtoull(argv[3], NULL, 0));
@@ -268,6 +274,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: hw_limits memcpy SIZE hot|ring:N|large:N TOTAL\n"
 		"       hw_limits xcore SIZE RING TOTAL\n"
+		"       hw_limits crcimpl\n"
 		"       hw_limits crc SIZE TOTAL\n"
 		"       hw_limits crccopy SIZE RING|large:N TOTAL\n"
 		"       hw_limits clock COUNT\n"

@@ -1004,6 +1004,7 @@ def main():
                     ("hypervisor", "hypervisor (the machine is a VM)"),
                     ("caches", "caches"), ("kernel", "kernel"),
                     ("os", "OS"), ("compiler", "compiler"),
+                    ("crc32c", "the driver's CRC32C on this CPU"),
                     ("build_type", "build type"), ("cflags", "C flags"),
                     ("iceoryx", "iceoryx"), ("revision", "revision"),
                     ("date", "date"), ("loadavg_before", "load average before"),

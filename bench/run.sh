@@ -155,6 +155,7 @@ machine_info() {
  "kernel":"$(uname -sr)",
  "os":"$(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)",
  "compiler":"$($cc --version | head -1)",
+ "crc32c":"$("$BB/hw_limits" crcimpl)",
  "build_type":"$type",
  "cflags":"$cflags -Wall -Wextra -Werror -D_GNU_SOURCE -std=c11",
  "iceoryx":"$(dpkg-query -W -f='${Version}' iceoryx 2>/dev/null || echo unknown)",

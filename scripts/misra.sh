@@ -50,7 +50,7 @@ cppcheck --addon=misra --library=gnu --std=c11 --language=c \
 	-Iinclude -Idriver/core \
 	'-D__UINT8_TYPE__=unsigned char' '-D__UINT16_TYPE__=unsigned short' \
 	'-D__UINT32_TYPE__=unsigned int' '-D__UINT64_TYPE__=unsigned long' \
-	-D__x86_64__=1 -U__KERNEL__ -U__SANITIZE_THREAD__ -UED_TSAN \
+	-D__x86_64__=1 -DED_CRC_FOLD -U__KERNEL__ -U__SANITIZE_THREAD__ -UED_TSAN \
 	-UED_TEST_HOOKS -U__cplusplus \
 	--template='{file}:{line}:{column}:{id}:{message}' \
 	driver/core/*.c 2>"$work/findings" >"$work/log" || {

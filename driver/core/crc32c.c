@@ -10,6 +10,9 @@
  * three equal parts whose CRCs run interleaved and are then combined:
  * appending n bytes to a CRC register multiplies it by x^(8n) modulo the
  * polynomial, a linear map applied with four table lookups.
+ * Where the build has a folding implementation (ED_CRC_FOLD, crc32c_fold.h)
+ * and the CPU runs it, buffers of ED_CRC_FOLD_MIN bytes or more go to it
+ * first, a multiple of its block, and the rest to the crc32 instruction.
  * Elsewhere, a table-driven loop taking 8 bytes a step ("slicing by 8";
  * little-endian loads, as every field of the protocol).
  * Tables are built on first use; building them twice concurrently writes
@@ -18,6 +21,9 @@
 #include <earlydata/ring.h>
 
 #include "ed_port.h"
+#ifdef ED_CRC_FOLD
+#include "crc32c_fold.h"
+#endif
 
 #if defined(__KERNEL__) && defined(__aarch64__)
 #include <asm/cpufeature.h>
@@ -25,6 +31,9 @@
 
 #define SHIFT_BIG 4096u /* part length of the 3-way loop for long buffers */
 #define SHIFT_SMALL 256u /* ... and for the rest */
+#ifndef ED_CRC_FOLD_MIN
+#define ED_CRC_FOLD_MIN 256u /* shortest buffer given to ed_crc_fold */
+#endif
 
 static nku32_f slice[8][256]; /* software: slicing by 8 */
 static int tables_ready;
@@ -109,6 +118,9 @@ static int cpu_has_crc(void)
 /* shift[k][b]: the CRC register b << 8k advanced over SHIFT_* zero bytes */
 static nku32_f shift_big[4][256], shift_small[4][256];
 static int hw; /* the CRC instruction is there; set before tables_ready */
+#ifdef ED_CRC_FOLD
+static int fold; /* ... and ed_crc_fold can run */
+#endif
 
 /* The linear map "append `len` zero bytes" as four lookup tables. */
 static void build_shift(nku32_f t[4][256], nku32_f len)
@@ -191,6 +203,15 @@ static nku32_f hw_crc_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
 {
 	nku64_f v;
 
+#ifdef ED_CRC_FOLD
+	if (fold != 0 && len >= ED_CRC_FOLD_MIN) {
+		v = len - (len % ED_CRC_FOLD_BLOCK);
+		crc = ed_crc_fold_copy(crc, d, p, v);
+		len -= v;
+		p = &p[v];
+		d = &d[v];
+	}
+#endif
 	for (; len >= 3u * SHIFT_BIG;
 	     len -= 3u * SHIFT_BIG, p += 3u * SHIFT_BIG, d += 3u * SHIFT_BIG)
 		crc = hw_3way_copy(crc, d, p, SHIFT_BIG, shift_big);
@@ -214,6 +235,16 @@ static nku32_f hw_crc_copy(nku32_f crc, nku8_f *d, const nku8_f *p,
 /* CRC register update with the crc32 instruction. */
 static nku32_f hw_crc(nku32_f crc, const nku8_f *p, nku64_f len)
 {
+#ifdef ED_CRC_FOLD
+	nku64_f n;
+
+	if (fold != 0 && len >= ED_CRC_FOLD_MIN) {
+		n = len - (len % ED_CRC_FOLD_BLOCK);
+		crc = ed_crc_fold(crc, p, n);
+		len -= n;
+		p = &p[n];
+	}
+#endif
 	for (; len >= 3u * SHIFT_BIG;
 	     len -= 3u * SHIFT_BIG, p += 3u * SHIFT_BIG)
 		crc = hw_3way(crc, p, SHIFT_BIG, shift_big);
@@ -247,6 +278,9 @@ static void build_tables(void)
 	if (hw != 0) {
 		build_shift(shift_big, SHIFT_BIG);
 		build_shift(shift_small, SHIFT_SMALL);
+#ifdef ED_CRC_FOLD
+		fold = ed_crc_fold_init();
+#endif
 	}
 #endif
 	ed_store_release(&tables_ready, 1);
@@ -321,6 +355,25 @@ nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len)
 		return ~hw_crc_copy(~crc, dst, src, len);
 #endif
 	return ~sw_crc_copy(~crc, dst, src, len);
+}
+
+const char *ed_crc32c_impl(void)
+{
+	ready();
+#ifdef ED_CRC_HW
+	if (hw != 0) {
+#ifdef ED_CRC_FOLD
+		if (fold != 0)
+			return "VPCLMULQDQ folding, crc32 instruction";
+#endif
+#if defined(__x86_64__)
+		return "crc32 instruction (SSE4.2), 3 streams";
+#else
+		return "crc32cx (CRC32 extension), 3 streams";
+#endif
+	}
+#endif
+	return "tables, slicing by 8";
 }
 
 /* The three header words go through the CRC from registers. */

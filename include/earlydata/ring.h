@@ -139,6 +139,9 @@ nku32_f ed_crc32c(nku32_f crc, const void *buf, nku64_f len);
  */
 nku32_f ed_crc32c_copy(nku32_f crc, void *dst, const void *src, nku64_f len);
 
+/* How ed_crc32c computes on this CPU, in a few words (for reports). */
+const char *ed_crc32c_impl(void);
+
 /* CRC of a record: its header (without crc and reserved) and payload. */
 nku32_f ed_rec_crc(const struct ed_rec_hdr *h, const void *payload);
 
