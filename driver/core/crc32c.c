@@ -364,7 +364,7 @@ const char *ed_crc32c_impl(void)
 	if (hw != 0) {
 #ifdef ED_CRC_FOLD
 		if (fold != 0)
-			return "VPCLMULQDQ folding, crc32 instruction";
+			return "VPCLMULQDQ folding beside crc32 streams";
 #endif
 #if defined(__x86_64__)
 		return "crc32 instruction (SSE4.2), 3 streams";
