@@ -29,8 +29,8 @@
  * three parts after it in the same loop (hyb_chunk). A CRC register c
  * followed by L more bytes is c * x^(8L) mod P: one carry-less product
  * with a constant and one crc32 instruction (hyb_append), which joins
- * the four results. On a hot 64 KiB block this is about 1.45 times the
- * folding alone for the CRC, 1.2 times with the copy.
+ * the four results. On a hot 64 KiB block this is about 1.4 times the
+ * folding alone for the CRC, 1.1 times with the copy.
  */
 #include <immintrin.h>
 
@@ -231,12 +231,26 @@ static ED_INLINE FOLD_TARGET nku64_f step32(nku64_f c, nku8_f *d,
 }
 
 /*
+ * Step i of a chunk asks for lines [4i, 4i + 4) of the next one: the
+ * chunk reads four streams of at most 2 KiB, too short for the hardware
+ * prefetcher to follow when the data comes from memory (a backlog).
+ */
+static ED_INLINE void prefetch_next(const nku8_f *next, nku64_f i)
+{
+	__builtin_prefetch(next + 256u * i);
+	__builtin_prefetch(next + 256u * i + 64u);
+	__builtin_prefetch(next + 256u * i + 128u);
+	__builtin_prefetch(next + 256u * i + 192u);
+}
+
+/*
  * One chunk of HYB_CHUNK(copy) bytes: its first HYB_ITER * 128 bytes
  * folded, the three parts of HYB_PART(copy) bytes after them through
  * the crc32 instruction in the same loop, the four results then joined.
  */
 static ED_INLINE FOLD_TARGET nku32_f hyb_chunk(nku32_f crc, nku8_f *d,
-					       const nku8_f *p, int copy)
+					       const nku8_f *p, int more,
+					       int copy)
 {
 	const nku64_f v = HYB_ITER * ED_CRC_FOLD_BLOCK, n = HYB_PART(copy);
 	const __m256i k = both_lanes(k1024);
@@ -245,6 +259,8 @@ static ED_INLINE FOLD_TARGET nku32_f hyb_chunk(nku32_f crc, nku8_f *d,
 
 	fold_begin(&s, crc, d, p, copy);
 	for (i = 0; i < HYB_ITER; i++) {
+		if (more)
+			prefetch_next(p + HYB_CHUNK(copy), i);
 		if (i != 0u)
 			fold_step(&s, k, d + i * ED_CRC_FOLD_BLOCK,
 				  p + i * ED_CRC_FOLD_BLOCK, copy);
@@ -272,7 +288,7 @@ static ED_INLINE FOLD_TARGET nku32_f crc_run(nku32_f crc, nku8_f *d,
 					     int copy)
 {
 	for (; n >= HYB_CHUNK(copy); n -= HYB_CHUNK(copy)) {
-		crc = hyb_chunk(crc, d, p, copy);
+		crc = hyb_chunk(crc, d, p, n >= 2u * HYB_CHUNK(copy), copy);
 		p += HYB_CHUNK(copy);
 		d += HYB_CHUNK(copy);
 	}
