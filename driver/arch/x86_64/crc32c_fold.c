@@ -123,14 +123,15 @@ static inline FOLD_TARGET __m256i fold256(__m256i a, __m256i k)
 				_mm256_clmulepi64_epi128(a, k, 0x11));
 }
 
-#define ED_INLINE inline __attribute__((always_inline))
+#define FOLD_INLINE inline __attribute__((always_inline))
 
 /* Four accumulators: 128 bytes of the message not yet reduced. */
 struct acc {
 	__m256i a0, a1, a2, a3;
 };
 
-static ED_INLINE FOLD_TARGET __m256i load(const nku8_f *p, nku8_f *d, int copy)
+static FOLD_INLINE FOLD_TARGET __m256i load(const nku8_f *p, nku8_f *d,
+					    int copy)
 {
 	__m256i x = _mm256_loadu_si256((const __m256i *)p);
 
@@ -140,7 +141,7 @@ static ED_INLINE FOLD_TARGET __m256i load(const nku8_f *p, nku8_f *d, int copy)
 }
 
 /* The first 128 bytes, with the register so far in their first 32 bits. */
-static ED_INLINE FOLD_TARGET void
+static FOLD_INLINE FOLD_TARGET void
 fold_begin(struct acc *s, nku32_f crc, nku8_f *d, const nku8_f *p, int copy)
 {
 	s->a0 = _mm256_xor_si256(
@@ -152,8 +153,8 @@ fold_begin(struct acc *s, nku32_f crc, nku8_f *d, const nku8_f *p, int copy)
 }
 
 /* The next 128 bytes: each accumulator folded over them and added. */
-static ED_INLINE FOLD_TARGET void fold_step(struct acc *s, __m256i k, nku8_f *d,
-					    const nku8_f *p, int copy)
+static FOLD_INLINE FOLD_TARGET void
+fold_step(struct acc *s, __m256i k, nku8_f *d, const nku8_f *p, int copy)
 {
 	s->a0 = _mm256_xor_si256(fold256(s->a0, k), load(p, d, copy));
 	s->a1 = _mm256_xor_si256(fold256(s->a1, k), load(p + 32, d + 32, copy));
@@ -162,7 +163,7 @@ static ED_INLINE FOLD_TARGET void fold_step(struct acc *s, __m256i k, nku8_f *d,
 }
 
 /* The register after the bytes folded so far. */
-static ED_INLINE FOLD_TARGET nku32_f fold_end(const struct acc *s)
+static FOLD_INLINE FOLD_TARGET nku32_f fold_end(const struct acc *s)
 {
 	const __m256i k = both_lanes(k256);
 	__m256i a;
@@ -182,9 +183,9 @@ static ED_INLINE FOLD_TARGET nku32_f fold_end(const struct acc *s)
 	return (nku32_f)c;
 }
 
-static ED_INLINE FOLD_TARGET nku32_f fold_run(nku32_f crc, nku8_f *d,
-					      const nku8_f *p, nku64_f n,
-					      int copy)
+static FOLD_INLINE FOLD_TARGET nku32_f fold_run(nku32_f crc, nku8_f *d,
+						const nku8_f *p, nku64_f n,
+						int copy)
 {
 	const __m256i k = both_lanes(k1024);
 	struct acc s;
@@ -197,7 +198,7 @@ static ED_INLINE FOLD_TARGET nku32_f fold_run(nku32_f crc, nku8_f *d,
 }
 
 /* The register c followed by the bytes hyb_shift[copy][k] stands for. */
-static ED_INLINE FOLD_TARGET nku64_f hyb_append(nku64_f c, int copy, int k)
+static FOLD_INLINE FOLD_TARGET nku64_f hyb_append(nku64_f c, int copy, int k)
 {
 	__m128i x = _mm_clmulepi64_si128(
 		_mm_cvtsi64_si128((long long)c),
@@ -207,7 +208,7 @@ static ED_INLINE FOLD_TARGET nku64_f hyb_append(nku64_f c, int copy, int k)
 }
 
 /* 8 bytes of a stream of the crc32 instruction (no copy). */
-static ED_INLINE FOLD_TARGET nku64_f step8(nku64_f c, const nku8_f *p)
+static FOLD_INLINE FOLD_TARGET nku64_f step8(nku64_f c, const nku8_f *p)
 {
 	nku64_f v;
 
@@ -216,8 +217,8 @@ static ED_INLINE FOLD_TARGET nku64_f step8(nku64_f c, const nku8_f *p)
 }
 
 /* 32 bytes of a stream of the crc32 instruction, copied on the way. */
-static ED_INLINE FOLD_TARGET nku64_f step32(nku64_f c, nku8_f *d,
-					    const nku8_f *p)
+static FOLD_INLINE FOLD_TARGET nku64_f step32(nku64_f c, nku8_f *d,
+					      const nku8_f *p)
 {
 	__m256i x = _mm256_loadu_si256((const __m256i *)p);
 	__m128i lo = _mm256_castsi256_si128(x);
@@ -233,9 +234,11 @@ static ED_INLINE FOLD_TARGET nku64_f step32(nku64_f c, nku8_f *d,
 /*
  * Step i of a chunk asks for lines [4i, 4i + 4) of the next one: the
  * chunk reads four streams of at most 2 KiB, too short for the hardware
- * prefetcher to follow when the data comes from memory (a backlog).
+ * prefetcher to follow when the data comes from memory (a backlog). The
+ * 64 lines asked for reach up to 512 bytes past the next chunk, into
+ * what is folded after it or beyond the buffer: a prefetch never faults.
  */
-static ED_INLINE void prefetch_next(const nku8_f *next, nku64_f i)
+static FOLD_INLINE void prefetch_next(const nku8_f *next, nku64_f i)
 {
 	__builtin_prefetch(next + 256u * i);
 	__builtin_prefetch(next + 256u * i + 64u);
@@ -248,9 +251,9 @@ static ED_INLINE void prefetch_next(const nku8_f *next, nku64_f i)
  * folded, the three parts of HYB_PART(copy) bytes after them through
  * the crc32 instruction in the same loop, the four results then joined.
  */
-static ED_INLINE FOLD_TARGET nku32_f hyb_chunk(nku32_f crc, nku8_f *d,
-					       const nku8_f *p, int more,
-					       int copy)
+static FOLD_INLINE FOLD_TARGET nku32_f hyb_chunk(nku32_f crc, nku8_f *d,
+						 const nku8_f *p, int more,
+						 int copy)
 {
 	const nku64_f v = HYB_ITER * ED_CRC_FOLD_BLOCK, n = HYB_PART(copy);
 	const __m256i k = both_lanes(k1024);
@@ -283,9 +286,9 @@ static ED_INLINE FOLD_TARGET nku32_f hyb_chunk(nku32_f crc, nku8_f *d,
 }
 
 /* Whole chunks by the hybrid loop, the rest (if any) folded. */
-static ED_INLINE FOLD_TARGET nku32_f crc_run(nku32_f crc, nku8_f *d,
-					     const nku8_f *p, nku64_f n,
-					     int copy)
+static FOLD_INLINE FOLD_TARGET nku32_f crc_run(nku32_f crc, nku8_f *d,
+					       const nku8_f *p, nku64_f n,
+					       int copy)
 {
 	for (; n >= HYB_CHUNK(copy); n -= HYB_CHUNK(copy)) {
 		crc = hyb_chunk(crc, d, p, n >= 2u * HYB_CHUNK(copy), copy);
