@@ -181,6 +181,14 @@ void bench_gap(unsigned int us)
 	nanosleep(&ts, NULL);
 }
 
+void bench_gap_spin(unsigned int us)
+{
+	uint64_t end = bench_now_ns() + (uint64_t)us * 1000u;
+
+	while (bench_now_ns() < end)
+		bench_cpu_relax();
+}
+
 uint32_t bench_parse_size(const char *s)
 {
 	char *end;

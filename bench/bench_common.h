@@ -101,6 +101,12 @@ void bench_report_lat(const char *impl, const char *mode, const char *leg,
  */
 void bench_gap(unsigned int us);
 
+/*
+ * The same gap spent spinning on the clock: the CPU stays busy and its
+ * caches warm, as in the cache-line ping-pong (the "poll-hot" samples).
+ */
+void bench_gap_spin(unsigned int us);
+
 /* Parse a size such as 64, 1K, 64K. 0 on error. */
 uint32_t bench_parse_size(const char *s);
 

@@ -4,6 +4,7 @@
  * measured like lat_earlydata:
  *
  *   lat_raw eventfd|eventfd-poll|futex|pipe|shm sleep|poll SIZE COUNT
+ *   lat_raw shm poll-hot SIZE COUNT
  *
  * eventfd: the producer (CPU 0) stores its send time in a shared page and
  * writes the eventfd; the consumer (CPU 1) reads it, blocking (sleep) or
@@ -16,7 +17,9 @@
  * stores its send time and then, with release, the sample's count in one
  * cache line of a shared page; the consumer spins on the count
  * (acquire): a message of one line crossing and nothing else, sent with
- * the same spacing as the other samples.
+ * the same spacing as the other samples. poll-hot (shm only): the
+ * producer spins through the gap instead of sleeping (bench_gap_spin),
+ * as lat_earlydata poll-hot does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,16 +127,18 @@ int main(int argc, char **argv)
 	struct bench_ctl *ctl = bench_ctl_new();
 	uint32_t size = argc == 5 ? bench_parse_size(argv[3]) : 0;
 	uint64_t count = argc == 5 ? strtoull(argv[4], NULL, 0) : 0, i, t0;
-	int busy, fds[2] = { -1, -1 }, rfd = -1, wfd = -1;
+	int busy, hot, fds[2] = { -1, -1 }, rfd = -1, wfd = -1;
 	uint64_t *lat;
 	unsigned char *buf;
 	enum kind k;
 	pid_t pid;
 
 	if (argc != 5 || size < 8 || !count ||
-	    (strcmp(argv[2], "sleep") && strcmp(argv[2], "poll")))
+	    (strcmp(argv[2], "sleep") && strcmp(argv[2], "poll") &&
+	     strcmp(argv[2], "poll-hot")))
 		goto usage;
-	busy = !strcmp(argv[2], "poll");
+	hot = !strcmp(argv[2], "poll-hot");
+	busy = hot || !strcmp(argv[2], "poll");
 	if (!strcmp(argv[1], "eventfd"))
 		k = K_EVENTFD;
 	else if (!strcmp(argv[1], "eventfd-poll") && !busy)
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "shm") && busy)
 		k = K_SHM;
 	else
+		goto usage;
+	if (hot && k != K_SHM)
 		goto usage;
 	if (k == K_EVENTFD || k == K_EVENTFD_POLL) {
 		rfd = wfd = eventfd(
@@ -179,7 +186,10 @@ int main(int argc, char **argv)
 	}
 	bench_pin(0);
 	for (i = 0; i < WARMUP + count; i++) {
-		bench_gap(GAP_US);
+		if (hot)
+			bench_gap_spin(GAP_US);
+		else
+			bench_gap(GAP_US);
 		send_one(k, wfd, ctl, buf, size, i);
 		bench_wait_flag(&ctl->ack, i + 1);
 	}
@@ -187,6 +197,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: lat_raw eventfd|pipe sleep|poll SIZE COUNT\n"
 			"       lat_raw eventfd-poll|futex sleep SIZE COUNT\n"
-			"       lat_raw shm poll SIZE COUNT\n");
+			"       lat_raw shm poll|poll-hot SIZE COUNT\n");
 	return 2;
 }

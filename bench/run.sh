@@ -222,6 +222,8 @@ for RUN in $(seq "$RUNS"); do
 	bench "$BB/lat_raw" eventfd poll 64 "$SAMPLES"
 	bench "$BB/lat_raw" futex sleep 64 "$SAMPLES"
 	bench "$BB/lat_raw" shm poll 64 "$SAMPLES"
+	bench "$BB/lat_raw" shm poll-hot 64 "$SAMPLES"
+	ed_bench "$BB/lat_earlydata" "$W/run" poll-hot 64 "$SAMPLES"
 	ed_bench "$BB/lat_xirq" "$W/run" "$SAMPLES"
 	for s in $SIZES; do
 		for m in sleep poll; do
