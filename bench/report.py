@@ -652,6 +652,9 @@ def analysis(res, lines, tg, meta):
     def m(key, metric):
         return med(res, key, metric)
 
+    def lat50(impl, mode, size, leg):
+        return m(("latency", impl, mode, size, leg), "p50_ns")
+
     def rng(key):
         g = res.get(key)
         if not g or "records_per_s" not in g:
@@ -670,7 +673,7 @@ def analysis(res, lines, tg, meta):
         return
     lines.append("Only measurements of this run are used below.\n")
     clk = m(("clock", "clock_gettime", "monotonic", 0, ""), "ns_per_call")
-    cl = m(("latency", "cacheline", "poll", 64, "one-way"), "p50_ns")
+    cl = lat50("cacheline", "poll", 64, "one-way")
     crc = {s: m(("crc", "crc32c", "cached", s, ""), "gb_per_s")
            for s in SIZES}
     cc = {s: m(("crc", "crc32c", "copy-ring", s, ""), "gb_per_s")
@@ -777,16 +780,12 @@ def analysis(res, lines, tg, meta):
                gbs(best or 0), fmt_x(best, xc), gbs(c or 0), fmt_x(c, xc),
                gbs(p or 0), fmt_x(p, xc), crc_next(meta)))
     if "sleep" in missed:
-        ev = m(("latency", "eventfd", "sleep", 0, "write-to-wake"), "p50_ns")
-        es = m(("latency", "earlydata", "sleep", 64, "write-to-wake"),
-               "p50_ns")
-        th = m(("latency", "xirq", "sleep", 0, "trigger-to-handler"),
-               "p50_ns")
-        ht = m(("latency", "xirq", "sleep", 0, "handler-to-thread"),
-               "p50_ns")
-        tc = m(("latency", "xirq", "sleep", 0, "trigger-call"), "p50_ns")
-        ep_ = m(("latency", "eventfd-poll", "sleep", 0, "write-to-wake"),
-                "p50_ns")
+        ev = lat50("eventfd", "sleep", 0, "write-to-wake")
+        es = lat50("earlydata", "sleep", 64, "write-to-wake")
+        th = lat50("xirq", "sleep", 0, "trigger-to-handler")
+        ht = lat50("xirq", "sleep", 0, "handler-to-thread")
+        tc = lat50("xirq", "sleep", 0, "trigger-call")
+        ep_ = lat50("eventfd-poll", "sleep", 0, "write-to-wake")
         lines.append(
             "* **Sleeping wake-up vs eventfd.** 1.2 × the raw eventfd "
             "wake-up (%s) is %s; Earlydata: %s. An XIRQ of a process VM is "
@@ -812,11 +811,9 @@ def analysis(res, lines, tg, meta):
                 fmt_ns(th), fmt_ns(ht), fmt_ns(tc), fmt_ns(ep_), fmt_x(ep_, ev),
                 fmt_x(es, ep_)))
     if "poll" in missed:
-        ep = m(("latency", "earlydata", "poll", 64, "write-to-wake"),
-               "p50_ns")
-        sh = m(("latency", "shm", "poll", 0, "write-to-wake"), "p50_ns")
-        wc = m(("latency", "earlydata", "poll", 64, "write-call"),
-               "p50_ns")
+        ep = lat50("earlydata", "poll", 64, "write-to-wake")
+        sh = lat50("shm", "poll", 0, "write-to-wake")
+        wc = lat50("earlydata", "poll", 64, "write-call")
         parts = (clk or 0) + 2 * (cl or 0) + 2 * (ccns[64] or 0)
         lines.append(
             "* **Polling latency vs ping-pong.** 3 × the one-way ping-pong "
@@ -845,12 +842,9 @@ def analysis(res, lines, tg, meta):
                fmt_ns(pc("copy", 64, "prod")),
                fmt_ns(cl), fmt_ns(clk), "%.0f" % (ccns[64] or 0),
                fmt_ns(parts), fmt_x(parts, cl)))
-        hs = m(("latency", "shm", "poll-hot", 0, "write-to-wake"),
-               "p50_ns")
-        he = m(("latency", "earlydata", "poll-hot", 64, "write-to-wake"),
-               "p50_ns")
-        hw = m(("latency", "earlydata", "poll-hot", 64, "write-call"),
-               "p50_ns")
+        hs = lat50("shm", "poll-hot", 0, "write-to-wake")
+        he = lat50("earlydata", "poll-hot", 64, "write-to-wake")
+        hw = lat50("earlydata", "poll-hot", 64, "write-call")
         if hs and he and cl:
             lines[-1] += (
                 " Kept hot (the sender spins through the 100 µs instead of "

@@ -31,9 +31,7 @@
 
 #define SHIFT_BIG 4096u /* part length of the 3-way loop for long buffers */
 #define SHIFT_SMALL 256u /* ... and for the rest */
-#ifndef ED_CRC_FOLD_MIN
 #define ED_CRC_FOLD_MIN 256u /* shortest buffer given to ed_crc_fold */
-#endif
 
 static nku32_f slice[8][256]; /* software: slicing by 8 */
 static int tables_ready;
